@@ -1,0 +1,59 @@
+import type Docker from 'dockerode';
+import type { ContainerSpec } from './spec.ts';
+
+/**
+ * The one place that decides what a sandbox container may do. Every container a learner can reach
+ * gets this profile (see the sandbox facts in the shared reference): no capabilities, no privilege
+ * escalation, the engine's default seccomp profile (by not overriding it), bounded processes,
+ * memory, CPU, open files and logs, and no host paths, host network or Docker socket.
+ */
+export function hardenedHostConfig(spec: ContainerSpec, network: string): Docker.HostConfig {
+	const memoryBytes = spec.resources.memoryMb * 1024 * 1024;
+	return {
+		NetworkMode: network,
+		Privileged: false,
+		CapDrop: ['ALL'],
+		CapAdd: [],
+		SecurityOpt: ['no-new-privileges:true'],
+		// The sandbox sees its own processes, IPC and cgroup tree only.
+		IpcMode: 'private',
+		PidsLimit: spec.resources.pids,
+		// Equal limits mean no swap: an allocation past the limit is OOM-killed instead of thrashing the host.
+		Memory: memoryBytes,
+		MemorySwap: memoryBytes,
+		NanoCpus: Math.round(spec.resources.cpus * 1e9),
+		// Under memory pressure the kernel should kill a sandbox process before the platform.
+		OomScoreAdj: 500,
+		Ulimits: [
+			{ Name: 'nofile', Soft: 4096, Hard: 4096 },
+			{ Name: 'core', Soft: 0, Hard: 0 },
+		],
+		// A real PID 1 reaps zombies and forwards signals, so `docker stop` is prompt.
+		Init: true,
+		LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+		ReadonlyRootfs: spec.readOnlyRoot,
+		Tmpfs: Object.fromEntries(
+			Object.entries(spec.tmpfs).map(([path, options]) => [path, tmpfsOptions(options)]),
+		),
+		Binds: [],
+		Mounts: [],
+		RestartPolicy: { Name: 'no' },
+		// Missing from @types/dockerode, but in the engine API since 1.41.
+		...({ CgroupnsMode: 'private' } as Docker.HostConfig),
+	};
+}
+
+const TMPFS_DEFAULTS = 'rw,nosuid,nodev,size=64m';
+
+/**
+ * A lab's options come after the safe defaults, so a lab can resize, chown or allow `exec` on a
+ * mount, but never turn `suid` or `dev` back on: those are dropped. The engine adds `noexec` unless
+ * the lab asks for `exec`.
+ */
+function tmpfsOptions(options: string): string {
+	const extra = options
+		.split(',')
+		.map((option) => option.trim())
+		.filter((option) => option.length > 0 && option !== 'suid' && option !== 'dev');
+	return [TMPFS_DEFAULTS, ...extra].join(',');
+}
