@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { withFix } from './problems.ts';
+
+/**
+ * A lab's manifest, `labs/<id>/lab.yaml`: the containers of a learner's sandbox, the images they
+ * run, and the tasks with the checks that grade them. Paths are relative to the lab's folder.
+ */
+
+const NAME = /^[a-z][a-z0-9-]{0,30}$/;
+const nameFix = 'Use a short lowercase name: letters, digits and dashes, starting with a letter (e.g. `storefront`).';
+
+const relativePath = withFix(
+	z
+		.string()
+		.min(1)
+		.refine((value) => !value.startsWith('/') && !value.split('/').includes('..'), 'must be a path inside the lab folder'),
+	'Give a path relative to the lab folder, without `..`, e.g. `checks/probe.sh`.',
+);
+
+const absolutePath = withFix(
+	z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path'),
+	'Give an absolute path inside the container, e.g. `/home/learner`.',
+);
+
+/** A writable in-memory mount. A bare path, or `path: options` with tmpfs options such as `uid=1000,exec,size=32m`. */
+const tmpfsSchema = z.record(absolutePath, withFix(z.string(), 'Give tmpfs mount options as one string, e.g. `"uid=1000,gid=1000,mode=0755,exec"`, or `""` for none.'));
+
+const readySchema = z.strictObject({
+	exec: withFix(
+		z.array(z.string().min(1)).min(1),
+		'Give the command as a list of arguments that exits 0 once the container is ready, e.g. `exec: ["redis-cli", "ping"]`.',
+	),
+	timeoutSeconds: withFix(z.number().int().min(1).max(300).default(30), 'Give whole seconds between 1 and 300.'),
+});
+
+const resourcesSchema = z.strictObject({
+	cpus: withFix(z.number().positive().max(2).default(0.5), 'Give a fraction of a CPU between 0 and 2, e.g. `0.5`.'),
+	memoryMb: withFix(z.number().int().min(16).max(2048).default(256), 'Give whole megabytes between 16 and 2048, e.g. `256`.'),
+	pids: withFix(z.number().int().min(16).max(4096).default(256), 'Give a process limit between 16 and 4096, e.g. `256`.'),
+});
+
+const containerSchema = z.strictObject({
+	image: withFix(
+		z.string().min(1),
+		'Name an image from this manifest\'s `images`, or a platform image: `platform/workstation`.',
+	),
+	/** The learner's terminal lands in the one container marked `workstation: true`. */
+	workstation: z.boolean().default(false),
+	user: withFix(z.string().regex(/^[a-z0-9_-]+(:[a-z0-9_-]+)?$/).optional(), 'Give a user name or uid, optionally with a group, e.g. `1000` or `redis:redis`.'),
+	workdir: absolutePath.optional(),
+	command: withFix(z.array(z.string()).min(1).optional(), 'Give the command as a list of arguments, e.g. `["redis-server", "/etc/redis/lab.conf"]`.'),
+	env: withFix(z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}), 'Give environment variables as `NAME: "value"` pairs; quote numbers.'),
+	ready: readySchema.optional(),
+	resources: resourcesSchema.prefault({}),
+	readOnlyRoot: withFix(z.boolean().default(true), 'Use `true` (the default) unless the container must write outside its tmpfs mounts.'),
+	tmpfs: tmpfsSchema.default({ '/tmp': '', '/run': '' }),
+});
+
+const checkSchema = z.strictObject({
+	/** The container the platform runs the check script in. */
+	container: withFix(z.string().regex(NAME), 'Name one of this manifest\'s `containers`.'),
+	script: relativePath,
+	timeoutSeconds: withFix(z.number().int().min(1).max(600).default(60), 'Give whole seconds between 1 and 600.'),
+});
+
+const taskSchema = z.strictObject({
+	id: withFix(z.string().regex(NAME), nameFix),
+	title: withFix(z.string().min(1), 'Give the task a short title, e.g. `Write a steady-state probe`.'),
+	/** One or two sentences the lab panel shows beside the task. */
+	goal: withFix(z.string().min(1), 'Say in a sentence or two what the learner must achieve.'),
+	check: checkSchema,
+});
+
+export const labManifestSchema = z
+	.strictObject({
+		title: withFix(z.string().min(1), 'Give the lab a title, e.g. `Steady state under a paused dependency`.'),
+		summary: withFix(z.string().min(1), 'Say in one sentence what the learner does in this lab.'),
+		minutes: withFix(z.number().int().min(1).max(600).optional(), 'Give the expected time in whole minutes.'),
+		/** Images this lab builds: a name and the folder holding its Dockerfile. */
+		images: withFix(z.record(z.string().regex(NAME), relativePath).default({}), 'Map image names to folders with a Dockerfile, e.g. `redis: images/redis`.'),
+		containers: withFix(
+			z.record(z.string().regex(NAME), containerSchema).refine((containers) => Object.keys(containers).length > 0, 'needs at least one container'),
+			`Give each container a name (${nameFix.toLowerCase()}) and settings.`,
+		),
+		tasks: withFix(z.array(taskSchema).min(1), 'Give the lab at least one task with a check.'),
+	})
+	.superRefine((manifest, context) => {
+		const containerNames = Object.keys(manifest.containers);
+		const workstations = containerNames.filter((name) => manifest.containers[name]?.workstation);
+		if (workstations.length !== 1) {
+			context.addIssue({
+				code: 'custom',
+				path: ['containers'],
+				message: `exactly one container must have \`workstation: true\`, found ${workstations.length === 0 ? 'none' : workstations.join(', ')}`,
+			});
+		}
+		for (const [name, container] of Object.entries(manifest.containers)) {
+			if (!container.image.startsWith('platform/') && !(container.image in manifest.images)) {
+				context.addIssue({
+					code: 'custom',
+					path: ['containers', name, 'image'],
+					message: `"${container.image}" is not one of this lab's images (${Object.keys(manifest.images).join(', ') || 'none'}) nor a platform image`,
+				});
+			}
+		}
+		const seen = new Set<string>();
+		manifest.tasks.forEach((task, index) => {
+			if (seen.has(task.id)) context.addIssue({ code: 'custom', path: ['tasks', index, 'id'], message: `task id "${task.id}" is used twice` });
+			seen.add(task.id);
+			if (!containerNames.includes(task.check.container)) {
+				context.addIssue({
+					code: 'custom',
+					path: ['tasks', index, 'check', 'container'],
+					message: `"${task.check.container}" is not a container of this lab (${containerNames.join(', ')})`,
+				});
+			}
+		});
+	});
+
+export type LabManifest = z.output<typeof labManifestSchema>;
+export type LabContainer = LabManifest['containers'][string];
+export type LabTask = LabManifest['tasks'][number];
