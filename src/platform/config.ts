@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { validate, withFix } from '../schemas/problems.ts';
+
+/**
+ * The platform's settings, from the environment, validated once at start-up. The defaults run the
+ * course for one learner on this machine.
+ */
+const configSchema = z.object({
+	PORT: withFix(z.coerce.number().int().min(0).max(65535).default(4321), 'Set PORT to a free TCP port, e.g. PORT=4321.'),
+	HOST: withFix(
+		z.string().min(1).default('127.0.0.1'),
+		'Set HOST to the address to listen on. Keep 127.0.0.1 unless a reverse proxy on another host needs to reach the platform.',
+	),
+	STEADY_DATA_DIR: withFix(z.string().min(1).default('.data'), 'Set STEADY_DATA_DIR to a writable folder for the database.'),
+	/** Extra host names browsers may use to reach the platform (behind a proxy); loopback names are always allowed. */
+	STEADY_ALLOWED_HOSTS: withFix(
+		z
+			.string()
+			.default('')
+			.transform((value) => value.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean)),
+		'List host names separated by commas, e.g. STEADY_ALLOWED_HOSTS=course.example.com.',
+	),
+	/** Build missing lab images as soon as the platform starts, so the first lab start is quick. */
+	STEADY_PREPARE_IMAGES: withFix(
+		z.enum(['true', 'false', '1', '0']).default('true').transform((value) => value === 'true' || value === '1'),
+		'Set STEADY_PREPARE_IMAGES to true or false.',
+	),
+	STEADY_DEBIAN_MIRROR: withFix(z.url().optional(), 'Set STEADY_DEBIAN_MIRROR to a Debian mirror URL, e.g. http://deb.debian.org/debian.'),
+	DOCKER_HOST: withFix(z.string().regex(/^(unix|tcp|https?):\/\//).optional(), 'Set DOCKER_HOST like unix:///var/run/docker.sock or tcp://127.0.0.1:2375, or unset it.'),
+});
+
+export interface PlatformConfig {
+	port: number;
+	host: string;
+	dataDir: string;
+	databaseFile: string;
+	allowedHosts: string[];
+	prepareImages: boolean;
+	debianMirror?: string;
+	dockerHost?: string;
+	projectRoot: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): PlatformConfig {
+	const parsed = validate(configSchema, env, 'environment', 'The platform settings have problems:');
+	const dataDir = path.resolve(projectRoot, parsed.STEADY_DATA_DIR);
+	return {
+		port: parsed.PORT,
+		host: parsed.HOST,
+		dataDir,
+		databaseFile: path.join(dataDir, 'steady-state.db'),
+		allowedHosts: parsed.STEADY_ALLOWED_HOSTS,
+		prepareImages: parsed.STEADY_PREPARE_IMAGES,
+		debianMirror: parsed.STEADY_DEBIAN_MIRROR,
+		dockerHost: parsed.DOCKER_HOST,
+		projectRoot,
+	};
+}

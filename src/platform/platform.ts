@@ -1,0 +1,73 @@
+import type { IncomingMessage } from 'node:http';
+import { parseCookie } from 'cookie';
+import { connectEngine } from '../../sandbox/engine.ts';
+import { ImageBuilder, type ImageProgress } from '../../sandbox/images.ts';
+import { LabCatalog } from '../labs/catalog.ts';
+import { Store } from '../store/store.ts';
+import { TerminalGateway } from '../terminal/gateway.ts';
+import { Terminals } from '../terminal/terminals.ts';
+import { TicketBook } from '../terminal/tickets.ts';
+import type { PlatformConfig } from './config.ts';
+import { Identity, SESSION_COOKIE } from './identity.ts';
+import { LabService } from './labs.ts';
+import { isSameOrigin } from './origins.ts';
+
+/**
+ * The running platform: every long-lived service, made once by the server and handed to Astro's
+ * routes as `locals.platform`, so pages and API routes never reach Docker or the database directly.
+ */
+export interface Platform {
+	config: PlatformConfig;
+	platformId: string;
+	store: Store;
+	catalog: LabCatalog;
+	identity: Identity;
+	labs: LabService;
+	tickets: TicketBook;
+	gateway: TerminalGateway;
+	images: ImageBuilder;
+	close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+	log: (message: string) => void;
+	onImageProgress?: (progress: ImageProgress) => void;
+}
+
+export async function createPlatform(config: PlatformConfig, options: PlatformOptions): Promise<Platform> {
+	const catalog = await LabCatalog.load(config.projectRoot);
+	const store = new Store(config.databaseFile);
+	const platformId = store.platformId();
+	const engine = connectEngine(config.dockerHost);
+	const images = new ImageBuilder(engine, catalog.recipes, {
+		debianMirror: config.debianMirror,
+		onProgress: options.onImageProgress,
+	});
+	const identity = new Identity(store);
+	const terminals = new Terminals();
+	const tickets = new TicketBook();
+	const labs = new LabService({ engine, store, catalog, images, terminals, platformId, log: options.log });
+	const gateway = new TerminalGateway({
+		tickets,
+		identify: (request: IncomingMessage) => identity.learnerFor(parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE]),
+		isAllowedOrigin: (request: IncomingMessage) => isSameOrigin(request.headers, config.allowedHosts),
+		terminalFor: (grant, size) => labs.terminalFor(grant, size),
+		log: options.log,
+	});
+	return {
+		config,
+		platformId,
+		store,
+		catalog,
+		identity,
+		labs,
+		tickets,
+		gateway,
+		images,
+		async close() {
+			gateway.close();
+			await labs.shutdown();
+			store.close();
+		},
+	};
+}

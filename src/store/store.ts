@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+/**
+ * The platform's memory: learners, their sandboxes, and their check results, in one embedded SQLite
+ * file. Writes are synchronous and small; WAL lets readers (e.g. a backup) go on while it writes.
+ */
+
+export type SandboxRecordState = 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+export interface SandboxRecord {
+	id: string;
+	learnerId: string;
+	labId: string;
+	state: SandboxRecordState;
+	error: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+export interface CheckResultRecord {
+	learnerId: string;
+	labId: string;
+	taskId: string;
+	passed: boolean;
+	message: string;
+	checkedAt: string;
+}
+
+/** Each entry moves the schema one version forward; applied in order, once, inside a transaction. */
+const MIGRATIONS: string[] = [
+	`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+	 CREATE TABLE learners (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
+	 CREATE TABLE sessions (
+	   token_hash TEXT PRIMARY KEY,
+	   learner_id TEXT NOT NULL REFERENCES learners(id),
+	   created_at TEXT NOT NULL
+	 );
+	 CREATE TABLE sandboxes (
+	   id TEXT PRIMARY KEY,
+	   learner_id TEXT NOT NULL REFERENCES learners(id),
+	   lab_id TEXT NOT NULL,
+	   state TEXT NOT NULL,
+	   error TEXT,
+	   created_at TEXT NOT NULL,
+	   updated_at TEXT NOT NULL
+	 );
+	 CREATE INDEX sandboxes_by_learner ON sandboxes(learner_id, lab_id, state);
+	 CREATE TABLE check_results (
+	   id INTEGER PRIMARY KEY AUTOINCREMENT,
+	   learner_id TEXT NOT NULL REFERENCES learners(id),
+	   lab_id TEXT NOT NULL,
+	   task_id TEXT NOT NULL,
+	   passed INTEGER NOT NULL,
+	   message TEXT NOT NULL,
+	   checked_at TEXT NOT NULL
+	 );
+	 CREATE INDEX check_results_by_task ON check_results(learner_id, lab_id, task_id, id);`,
+];
+
+/** States in which a sandbox holds engine objects; at most one such sandbox per learner and lab. */
+export const LIVE_STATES: SandboxRecordState[] = ['starting', 'running', 'stopping'];
+
+export class Store {
+	private readonly db: DatabaseSync;
+
+	constructor(file: string) {
+		if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+		this.db = new DatabaseSync(file);
+		this.db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+		this.migrate();
+	}
+
+	close(): void {
+		if (this.db.isOpen) this.db.close();
+	}
+
+	/** This installation's id, made once; it labels every engine object the platform creates. */
+	platformId(): string {
+		const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get('platform_id') as { value: string } | undefined;
+		if (row) return row.value;
+		const id = randomBytes(6).toString('hex');
+		this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run('platform_id', id);
+		return id;
+	}
+
+	ensureLearner(id: string, name: string): void {
+		this.db.prepare('INSERT OR IGNORE INTO learners (id, name, created_at) VALUES (?, ?, ?)').run(id, name, now());
+	}
+
+	addSession(tokenHash: string, learnerId: string): void {
+		this.db.prepare('INSERT INTO sessions (token_hash, learner_id, created_at) VALUES (?, ?, ?)').run(tokenHash, learnerId, now());
+	}
+
+	sessionLearner(tokenHash: string): string | undefined {
+		const row = this.db.prepare('SELECT learner_id FROM sessions WHERE token_hash = ?').get(tokenHash) as { learner_id: string } | undefined;
+		return row?.learner_id;
+	}
+
+	insertSandbox(record: Pick<SandboxRecord, 'id' | 'learnerId' | 'labId'>): SandboxRecord {
+		const at = now();
+		this.db
+			.prepare('INSERT INTO sandboxes (id, learner_id, lab_id, state, error, created_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, ?)')
+			.run(record.id, record.learnerId, record.labId, 'starting', at, at);
+		return { ...record, state: 'starting', error: null, createdAt: at, updatedAt: at };
+	}
+
+	setSandboxState(id: string, state: SandboxRecordState, error: string | null = null): void {
+		this.db.prepare('UPDATE sandboxes SET state = ?, error = ?, updated_at = ? WHERE id = ?').run(state, error, now(), id);
+	}
+
+	/** The learner's current sandbox for a lab: a live one, else the most recent one (to show how it ended). */
+	latestSandbox(learnerId: string, labId: string): SandboxRecord | undefined {
+		const row = this.db
+			.prepare('SELECT * FROM sandboxes WHERE learner_id = ? AND lab_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
+			.get(learnerId, labId) as SandboxRow | undefined;
+		return row ? fromSandboxRow(row) : undefined;
+	}
+
+	liveSandboxes(): SandboxRecord[] {
+		const placeholders = LIVE_STATES.map(() => '?').join(', ');
+		const rows = this.db.prepare(`SELECT * FROM sandboxes WHERE state IN (${placeholders})`).all(...LIVE_STATES) as unknown as SandboxRow[];
+		return rows.map(fromSandboxRow);
+	}
+
+	addCheckResult(result: Omit<CheckResultRecord, 'checkedAt'>): CheckResultRecord {
+		const checkedAt = now();
+		this.db
+			.prepare('INSERT INTO check_results (learner_id, lab_id, task_id, passed, message, checked_at) VALUES (?, ?, ?, ?, ?, ?)')
+			.run(result.learnerId, result.labId, result.taskId, result.passed ? 1 : 0, result.message, checkedAt);
+		return { ...result, checkedAt };
+	}
+
+	/** The latest result of each task of a lab for a learner. */
+	latestCheckResults(learnerId: string, labId: string): CheckResultRecord[] {
+		const rows = this.db
+			.prepare(
+				`SELECT r.* FROM check_results r
+				 JOIN (SELECT task_id, MAX(id) AS id FROM check_results WHERE learner_id = ? AND lab_id = ? GROUP BY task_id) latest ON latest.id = r.id
+				 ORDER BY r.task_id`,
+			)
+			.all(learnerId, labId) as unknown as CheckResultRow[];
+		return rows.map((row) => ({
+			learnerId: row.learner_id,
+			labId: row.lab_id,
+			taskId: row.task_id,
+			passed: row.passed === 1,
+			message: row.message,
+			checkedAt: row.checked_at,
+		}));
+	}
+
+	private migrate(): void {
+		this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+		const row = this.db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+		const current = row?.version ?? 0;
+		if (current > MIGRATIONS.length) {
+			throw new Error(`The database was written by a newer Steady State (schema ${current}, this one knows ${MIGRATIONS.length}). Upgrade, or point STEADY_DATA_DIR at another folder.`);
+		}
+		for (let version = current; version < MIGRATIONS.length; version += 1) {
+			this.db.exec('BEGIN IMMEDIATE');
+			try {
+				this.db.exec(MIGRATIONS[version] ?? '');
+				this.db.exec('DELETE FROM schema_version');
+				this.db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(version + 1);
+				this.db.exec('COMMIT');
+			} catch (error) {
+				this.db.exec('ROLLBACK');
+				throw error;
+			}
+		}
+	}
+}
+
+interface SandboxRow {
+	id: string;
+	learner_id: string;
+	lab_id: string;
+	state: SandboxRecordState;
+	error: string | null;
+	created_at: string;
+	updated_at: string;
+}
+
+interface CheckResultRow {
+	learner_id: string;
+	lab_id: string;
+	task_id: string;
+	passed: number;
+	message: string;
+	checked_at: string;
+}
+
+function fromSandboxRow(row: SandboxRow): SandboxRecord {
+	return {
+		id: row.id,
+		learnerId: row.learner_id,
+		labId: row.lab_id,
+		state: row.state,
+		error: row.error,
+		createdAt: row.created_at,
+		updatedAt: row.updated_at,
+	};
+}
+
+function now(): string {
+	return new Date().toISOString();
+}
