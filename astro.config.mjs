@@ -1,0 +1,42 @@
+// @ts-check
+import mdx from '@astrojs/mdx';
+import node from '@astrojs/node';
+import starlight from '@astrojs/starlight';
+import { defineConfig } from 'astro/config';
+import { fileURLToPath } from 'node:url';
+import { courseSidebar, readCourse } from './src/course/course.ts';
+import steadyState, { asAstroError } from './src/integrations/steady-state.ts';
+
+// The sidebar follows the modules and lessons in content/, in the order their frontmatter gives;
+// reading them here also stops a build early on malformed frontmatter, naming file, field and fix.
+const course = await readCourse(fileURLToPath(new URL('.', import.meta.url))).catch((error) => {
+	throw asAstroError(error);
+});
+
+export default defineConfig({
+	// Lesson pages are prerendered; the lab API routes opt out with `prerender = false`.
+	output: 'static',
+	// Middleware mode: our own server (src/server) wraps Astro's handler, adds the terminal
+	// WebSocket and hands the platform's services to routes as `locals`.
+	adapter: node({ mode: 'middleware' }),
+	server: { host: '127.0.0.1', port: 4321 },
+	// src/middleware.ts checks the Origin of every state-changing API request (any content type)
+	// and answers in JSON; Astro's own check covers form posts only and answers in plain text.
+	security: { checkOrigin: false },
+	integrations: [
+		steadyState(),
+		starlight({
+			title: 'Steady State',
+			description: 'A self-paced chaos engineering course with hands-on labs in your browser.',
+			sidebar: courseSidebar(course),
+			components: {
+				MarkdownContent: './src/components/lesson/MarkdownContent.astro',
+			},
+			customCss: ['./src/components/lesson/course.css'],
+			lastUpdated: false,
+			pagination: true,
+		}),
+		// After Starlight, so its code-block integration runs first (Starlight would add MDX itself).
+		mdx(),
+	],
+});
