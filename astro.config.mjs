@@ -16,6 +16,8 @@ const course = await readCourse(fileURLToPath(new URL('.', import.meta.url))).ca
 export default defineConfig({
 	// Lesson pages are prerendered; the lab API routes opt out with `prerender = false`.
 	output: 'static',
+	// Static files (the favicon) live under src/ to keep the top level to the project's own folders.
+	publicDir: './src/public',
 	// Middleware mode: our own server (src/server) wraps Astro's handler, adds the terminal
 	// WebSocket and hands the platform's services to routes as `locals`.
 	adapter: node({ mode: 'middleware' }),

@@ -124,9 +124,10 @@ class LabPanel extends HTMLElement {
 	}
 
 	private renderTerminal(status: LabStatus): void {
+		const frame = this.region('terminal-frame');
 		const container = this.region('terminal');
 		if (status.phase === 'running') {
-			container.hidden = false;
+			frame.hidden = false;
 			if (!this.terminal) {
 				this.terminalProblem = undefined;
 				this.terminal = new LabTerminal(container, this.labId, (state) => this.onTerminalState(state));
@@ -136,7 +137,7 @@ class LabPanel extends HTMLElement {
 			this.terminal?.dispose();
 			this.terminal = undefined;
 			container.replaceChildren();
-			container.hidden = true;
+			frame.hidden = true;
 		}
 	}
 
