@@ -160,7 +160,7 @@ async function loadLab(projectRoot: string, id: string, problems: Problem[]): Pr
 	for (const [index, task] of manifest.tasks.entries()) {
 		const script = await readFile(path.join(labDir, task.check.script), 'utf8').catch(() => undefined);
 		if (script === undefined) {
-			problems.push({ file, ...at(['tasks', index, 'check', 'script']), message: `labs/${id}/${task.check.script} does not exist`, fix: 'Add the check script, or correct the path (it is relative to the lab folder).' });
+			problems.push({ file, ...at(['tasks', index, 'check', 'script']), message: `labs/${id}/${task.check.script} is not a readable file`, fix: 'Add the check script, or correct the path (it is relative to the lab folder).' });
 		} else {
 			checkScripts.set(task.id, script);
 		}

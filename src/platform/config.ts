@@ -7,7 +7,15 @@ import { validate, withFix } from '../schemas/problems.ts';
  * course for one learner on this machine.
  */
 const configSchema = z.object({
-	PORT: withFix(z.coerce.number().int().min(0).max(65535).default(4321), 'Set PORT to a free TCP port, e.g. PORT=4321.'),
+	PORT: withFix(
+		z
+			.string()
+			.regex(/^\d+$/, 'must be a whole number')
+			.transform(Number)
+			.pipe(z.number().max(65535, 'must be at most 65535'))
+			.default(4321),
+		'Set PORT to a free TCP port, e.g. PORT=4321.',
+	),
 	HOST: withFix(
 		z.string().min(1).default('127.0.0.1'),
 		'Set HOST to the address to listen on. Keep 127.0.0.1 unless a reverse proxy on another host needs to reach the platform.',
@@ -23,11 +31,16 @@ const configSchema = z.object({
 	),
 	/** Build missing lab images as soon as the platform starts, so the first lab start is quick. */
 	STEADY_PREPARE_IMAGES: withFix(
-		z.enum(['true', 'false', '1', '0']).default('true').transform((value) => value === 'true' || value === '1'),
+		z
+			.string()
+			.transform((value) => value.toLowerCase())
+			.pipe(z.enum(['true', 'false', '1', '0']))
+			.default('true')
+			.transform((value) => value === 'true' || value === '1'),
 		'Set STEADY_PREPARE_IMAGES to true or false.',
 	),
 	STEADY_DEBIAN_MIRROR: withFix(z.url().optional(), 'Set STEADY_DEBIAN_MIRROR to a Debian mirror URL, e.g. http://deb.debian.org/debian.'),
-	DOCKER_HOST: withFix(z.string().regex(/^(unix|tcp|https?):\/\//).optional(), 'Set DOCKER_HOST like unix:///var/run/docker.sock or tcp://127.0.0.1:2375, or unset it.'),
+	DOCKER_HOST: withFix(z.string().regex(/^(unix|tcp|https?):\/\//, 'must start with unix://, tcp://, http:// or https://').optional(), 'Set DOCKER_HOST like unix:///var/run/docker.sock or tcp://127.0.0.1:2375, or unset it.'),
 });
 
 export interface PlatformConfig {
@@ -43,7 +56,9 @@ export interface PlatformConfig {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): PlatformConfig {
-	const parsed = validate(configSchema, env, 'environment', 'The platform settings have problems:');
+	// An empty variable (PORT=) means "not set", as in most tools, never port 0 or an empty path.
+	const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+	const parsed = validate(configSchema, present, 'environment', 'The platform settings have problems:');
 	const dataDir = path.resolve(projectRoot, parsed.STEADY_DATA_DIR);
 	return {
 		port: parsed.PORT,

@@ -33,7 +33,11 @@ function header(headers: IncomingHttpHeaders | Headers, name: string): string | 
 	return Array.isArray(value) ? value[0] : value;
 }
 
+/** A Host header is a name or address and an optional port, nothing else. */
+const HOST_HEADER = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
 function hostnameOf(host: string): string | undefined {
+	if (!HOST_HEADER.test(host)) return undefined;
 	try {
 		return new URL(`http://${host}`).hostname.toLowerCase();
 	} catch {

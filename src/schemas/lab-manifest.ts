@@ -58,7 +58,7 @@ const containerSchema = z.strictObject({
 
 const checkSchema = z.strictObject({
 	/** The container the platform runs the check script in. */
-	container: withFix(z.string().regex(NAME), 'Name one of this manifest\'s `containers`.'),
+	container: withFix(z.string().min(1), 'Name one of this manifest\'s `containers`.'),
 	script: relativePath,
 	timeoutSeconds: withFix(z.number().int().min(1).max(600).default(60), 'Give whole seconds between 1 and 600.'),
 });
@@ -79,19 +79,22 @@ export const labManifestSchema = z
 		/** Images this lab builds: a name and the folder holding its Dockerfile. */
 		images: withFix(z.record(z.string().regex(NAME), relativePath).default({}), 'Map image names to folders with a Dockerfile, e.g. `redis: images/redis`.'),
 		containers: withFix(
-			z.record(z.string().regex(NAME), containerSchema).refine((containers) => Object.keys(containers).length > 0, 'needs at least one container'),
-			`Give each container a name (${nameFix.toLowerCase()}) and settings.`,
+			z.record(z.string().regex(NAME, 'must be a short lowercase name'), containerSchema).refine((containers) => Object.keys(containers).length > 0, 'needs at least one container'),
+			'List the sandbox\'s containers by name (lowercase letters, digits and dashes), each with at least an `image:`.',
 		),
 		tasks: withFix(z.array(taskSchema).min(1), 'Give the lab at least one task with a check.'),
 	})
 	.superRefine((manifest, context) => {
 		const containerNames = Object.keys(manifest.containers);
+		// With no containers at all, the refine above has said so; nothing else here can be checked.
+		if (containerNames.length === 0) return;
 		const workstations = containerNames.filter((name) => manifest.containers[name]?.workstation);
 		if (workstations.length !== 1) {
 			context.addIssue({
 				code: 'custom',
 				path: ['containers'],
 				message: `exactly one container must have \`workstation: true\`, found ${workstations.length === 0 ? 'none' : workstations.join(', ')}`,
+				params: { fix: 'Mark the container where the learner\'s terminal should open with `workstation: true`, and only that one.' },
 			});
 		}
 		for (const [name, container] of Object.entries(manifest.containers)) {
@@ -100,18 +103,22 @@ export const labManifestSchema = z
 					code: 'custom',
 					path: ['containers', name, 'image'],
 					message: `"${container.image}" is not one of this lab's images (${Object.keys(manifest.images).join(', ') || 'none'}) nor a platform image`,
+					params: { fix: 'Add the image under `images:` with the folder of its Dockerfile, or use `platform/workstation`.' },
 				});
 			}
 		}
 		const seen = new Set<string>();
 		manifest.tasks.forEach((task, index) => {
-			if (seen.has(task.id)) context.addIssue({ code: 'custom', path: ['tasks', index, 'id'], message: `task id "${task.id}" is used twice` });
+			if (seen.has(task.id)) {
+				context.addIssue({ code: 'custom', path: ['tasks', index, 'id'], message: `task id "${task.id}" is used twice`, params: { fix: 'Give every task its own id; learners\' results are stored by it.' } });
+			}
 			seen.add(task.id);
 			if (!containerNames.includes(task.check.container)) {
 				context.addIssue({
 					code: 'custom',
 					path: ['tasks', index, 'check', 'container'],
 					message: `"${task.check.container}" is not a container of this lab (${containerNames.join(', ')})`,
+					params: { fix: 'Run the check in one of the containers listed under `containers:`, usually the workstation.' },
 				});
 			}
 		});

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 
@@ -64,12 +64,12 @@ export function parseYaml(text: string, file: string, title: string, lineOffset 
 		throw new ValidationError(
 			title,
 			document.errors.map((error) => {
-				const position = error.linePos?.[0];
+				const position = lineCounter.linePos(error.pos[0]);
 				return {
 					file,
 					field: '',
-					line: position ? position.line + lineOffset : undefined,
-					column: position?.col,
+					line: position.line + lineOffset,
+					column: position.col,
 					message: `not valid YAML: ${firstLine(error.message)}`,
 					fix: 'Check indentation, colons and quoting on that line (values that contain ": " or start with a special character need quotes).',
 				};
@@ -80,14 +80,23 @@ export function parseYaml(text: string, file: string, title: string, lineOffset 
 }
 
 function locatorFor(document: Document, lineCounter: LineCounter, lineOffset: number): Locator {
+	const at = (offset: number) => {
+		const position = lineCounter.linePos(offset);
+		return { line: position.line + lineOffset, column: position.col };
+	};
 	return (fieldPath) => {
 		// Point at the deepest part of the path that exists: a missing field is reported at its parent.
 		for (let length = fieldPath.length; length >= 0; length -= 1) {
-			const node = document.getIn(fieldPath.slice(0, length) as unknown[], true);
-			if (isNode(node) && node.range) {
-				const position = lineCounter.linePos(node.range[0]);
-				return { line: position.line + lineOffset, column: position.col };
+			const parentPath = fieldPath.slice(0, length - 1) as unknown[];
+			const last = fieldPath[length - 1];
+			// A field in a mapping is pointed at by its name, where the person will look for it.
+			const parent = length > 0 ? document.getIn(parentPath, true) : undefined;
+			if (isMap(parent)) {
+				const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(last));
+				if (pair && isNode(pair.key) && pair.key.range) return at(pair.key.range[0]);
 			}
+			const node = document.getIn(fieldPath.slice(0, length) as unknown[], true);
+			if (isNode(node) && node.range) return at(node.range[0]);
 		}
 		return undefined;
 	};
@@ -96,7 +105,9 @@ function locatorFor(document: Document, lineCounter: LineCounter, lineOffset: nu
 /** Turns a zod error into problems, each with the field's location and its fix hint when the schema has one. */
 export function problemsFromZod(error: z.ZodError, schema: z.ZodType, file: string, locate?: Locator): Problem[] {
 	return error.issues.map((issue) => {
-		const position = locate?.(issue.path);
+		// An unknown key is reported on the object that holds it; point at the key itself.
+		const at = issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined ? [...issue.path, issue.keys[0]] : issue.path;
+		const position = locate?.(at);
 		const fix = fixFor(schema, issue);
 		return {
 			file,
@@ -120,11 +131,14 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 	if (issue.code === 'unrecognized_keys') {
 		return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
 	}
-	if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (expected ${issue.expected})`;
+	// Zod leaves the input out of issues; its message says "received undefined" for a missing field.
+	if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `is required (expected ${issue.expected})`;
 	return lowerFirst(issue.message.replace(/^Invalid input: /, ''));
 }
 
 function fixFor(schema: z.ZodType, issue: z.core.$ZodIssue): string | undefined {
+	// Cross-field rules (superRefine) know their own fix better than the field's generic one.
+	if (issue.code === 'custom' && typeof issue.params?.fix === 'string') return issue.params.fix;
 	const field = schemaAt(schema, issue.path);
 	const fix = field ? (field.meta() as FieldMeta | undefined)?.fix : undefined;
 	if (issue.code === 'unrecognized_keys' && field) {

@@ -69,8 +69,13 @@ export class Store {
 	constructor(file: string) {
 		if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
 		this.db = new DatabaseSync(file);
-		this.db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-		this.migrate();
+		try {
+			this.db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+			this.migrate();
+		} catch (error) {
+			this.db.close();
+			throw error;
+		}
 	}
 
 	close(): void {
@@ -152,24 +157,25 @@ export class Store {
 		}));
 	}
 
+	/** Reads the version and applies what is missing in one write transaction, so two processes starting on one file cannot both migrate. */
 	private migrate(): void {
-		this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-		const row = this.db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
-		const current = row?.version ?? 0;
-		if (current > MIGRATIONS.length) {
-			throw new Error(`The database was written by a newer Steady State (schema ${current}, this one knows ${MIGRATIONS.length}). Upgrade, or point STEADY_DATA_DIR at another folder.`);
-		}
-		for (let version = current; version < MIGRATIONS.length; version += 1) {
-			this.db.exec('BEGIN IMMEDIATE');
-			try {
-				this.db.exec(MIGRATIONS[version] ?? '');
-				this.db.exec('DELETE FROM schema_version');
-				this.db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(version + 1);
-				this.db.exec('COMMIT');
-			} catch (error) {
-				this.db.exec('ROLLBACK');
-				throw error;
+		this.db.exec('BEGIN IMMEDIATE');
+		try {
+			this.db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+			const row = this.db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+			const current = row?.version ?? 0;
+			if (current > MIGRATIONS.length) {
+				throw new Error(`The database was written by a newer Steady State (schema ${current}, this one knows ${MIGRATIONS.length}). Upgrade, or point STEADY_DATA_DIR at another folder.`);
 			}
+			for (let version = current; version < MIGRATIONS.length; version += 1) this.db.exec(MIGRATIONS[version] ?? '');
+			if (current < MIGRATIONS.length) {
+				this.db.exec('DELETE FROM schema_version');
+				this.db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(MIGRATIONS.length);
+			}
+			this.db.exec('COMMIT');
+		} catch (error) {
+			this.db.exec('ROLLBACK');
+			throw error;
 		}
 	}
 }

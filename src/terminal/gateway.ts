@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseClientMessage } from './messages.ts';
+import { fitCloseReason, parseClientMessage } from './messages.ts';
 import { CLOSE, LIMITS, TERMINAL_PATH } from './protocol.ts';
 import type { TerminalPeer, TerminalSession } from './terminal-session.ts';
 import type { TicketBook, TicketGrant } from './tickets.ts';
@@ -105,8 +105,7 @@ export class TerminalGateway {
 
 function closeQuietly(ws: WebSocket, code: number, reason: string): void {
 	if (ws.readyState === ws.CLOSED || ws.readyState === ws.CLOSING) return;
-	// A close reason may hold at most 123 bytes.
-	ws.close(code, Buffer.from(reason).subarray(0, 123).toString());
+	ws.close(code, fitCloseReason(reason));
 }
 
 function clamp(value: number, min: number, max: number, fallback: number): number {

@@ -25,5 +25,17 @@ export function parseClientMessage(text: string): ParsedMessage {
 	if (result.success) return { ok: true, message: result.data };
 	const issue = result.error.issues[0];
 	const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-	return { ok: false, reason: `invalid message: ${where}${issue?.message ?? 'unknown shape'}`.slice(0, 120) };
+	return { ok: false, reason: fitCloseReason(`invalid message: ${where}${issue?.message ?? 'unknown shape'}`) };
+}
+
+/** A WebSocket close reason holds at most 123 bytes of UTF-8; cut on a character boundary. */
+export function fitCloseReason(reason: string): string {
+	let bytes = 0;
+	let end = 0;
+	for (const character of reason) {
+		bytes += Buffer.byteLength(character);
+		if (bytes > 123) break;
+		end += character.length;
+	}
+	return reason.slice(0, end);
 }
