@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Engine } from './engine.ts';
@@ -210,12 +210,13 @@ export class ImageBuilder {
 	private async debootstrapBase(pullError: string): Promise<void> {
 		const root = await mkdtemp(path.join(tmpdir(), 'steady-state-base-'));
 		try {
-			const mirror = this.options.debianMirror ?? 'http://deb.debian.org/debian';
+			const mirror = this.options.debianMirror ?? DEFAULT_MIRROR;
 			const why = `pulling ${this.options.pullBase ?? 'debian:bookworm-slim'} failed (${pullError})`;
 			await runTool('debootstrap', ['--variant=minbase', 'bookworm', root, mirror], why, (line) => {
 				// debootstrap prints "I: Retrieving libc6 2.36-9", "I: Extracting ...", "I: Configuring ..."
 				if (line.startsWith('I: ')) this.emit({ image: BASE_IMAGE_TAG, message: `debootstrap: ${line.slice(3)}` });
 			});
+			await finishBaseTree(root, mirror);
 			this.emit({ image: BASE_IMAGE_TAG, message: 'Importing the Debian base into the engine' });
 			const tar = spawn('tar', ['-C', root, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
 			const importStream = await this.engine.importImage(tar.stdout, { repo: 'steady-state/base', tag: 'bookworm' });
@@ -228,6 +229,29 @@ export class ImageBuilder {
 			await rm(root, { recursive: true, force: true }).catch(() => undefined);
 		}
 	}
+}
+
+const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
+
+/**
+ * Makes the debootstrapped tree a good parent image: every image runs `apt-get update` anyway, so
+ * the package lists and caches debootstrap leaves (about 80 MB) would only be copied into each
+ * one; and with Debian's own mirror, images also get the updates and security suites.
+ */
+async function finishBaseTree(root: string, mirror: string): Promise<void> {
+	for (const leftover of ['var/lib/apt/lists', 'var/cache/apt/archives']) {
+		const dir = path.join(root, leftover);
+		for (const entry of await readdir(dir).catch(() => [])) {
+			if (entry === 'partial' || entry === 'lock') continue;
+			await rm(path.join(dir, entry), { recursive: true, force: true });
+		}
+	}
+	for (const cache of ['pkgcache.bin', 'srcpkgcache.bin']) await rm(path.join(root, 'var/cache/apt', cache), { force: true });
+	const suites = [`deb ${mirror} bookworm main`];
+	if (mirror === DEFAULT_MIRROR) {
+		suites.push(`deb ${mirror} bookworm-updates main`, 'deb http://deb.debian.org/debian-security bookworm-security main');
+	}
+	await writeFile(path.join(root, 'etc/apt/sources.list'), `${suites.join('\n')}\n`);
 }
 
 function runTool(command: string, args: string[], why: string, onLine: (line: string) => void): Promise<void> {
