@@ -4,12 +4,13 @@ import node from '@astrojs/node';
 import starlight from '@astrojs/starlight';
 import { defineConfig } from 'astro/config';
 import { fileURLToPath } from 'node:url';
-import { courseSidebar, readCourse } from './src/course/course.ts';
+import { courseSidebar } from './src/course/course.ts';
+import { validateProject } from './src/course/validate.ts';
 import steadyState, { asAstroError } from './src/integrations/steady-state.ts';
 
-// The sidebar follows the modules and lessons in content/, in the order their frontmatter gives;
-// reading them here also stops a build early on malformed frontmatter, naming file, field and fix.
-const course = await readCourse(fileURLToPath(new URL('.', import.meta.url))).catch((error) => {
+// Lessons and labs are checked before anything is built, every problem named with file, field and
+// fix; the sidebar then follows the modules and lessons in content/, in their frontmatter's order.
+const { course, catalog } = await validateProject(fileURLToPath(new URL('.', import.meta.url))).catch((error) => {
 	throw asAstroError(error);
 });
 
@@ -25,8 +26,20 @@ export default defineConfig({
 	// src/middleware.ts checks the Origin of every state-changing API request (any content type)
 	// and answers in JSON; Astro's own check covers form posts only and answers in plain text.
 	security: { checkOrigin: false },
+	vite: {
+		build: {
+			rollupOptions: {
+				// Astro marks MDX modules with a "use astro:head-inject" directive that the bundler warns
+				// about for every lesson; it is Astro's own marker and harmless, and the noise hides real warnings.
+				onwarn(warning, warn) {
+					if (warning.code === 'MODULE_LEVEL_DIRECTIVE' && warning.message.includes('astro:head-inject')) return;
+					warn(warning);
+				},
+			},
+		},
+	},
 	integrations: [
-		steadyState(),
+		steadyState({ catalog }),
 		starlight({
 			title: 'Steady State',
 			description: 'A self-paced chaos engineering course with hands-on labs in your browser.',

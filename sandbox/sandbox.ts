@@ -84,21 +84,7 @@ export class Sandbox implements AsyncDisposable {
 			options.signal?.throwIfAborted();
 			report({ step: 'network', message: 'Creating the sandbox network' });
 			const network = networkName(spec.sandboxId);
-			await engine.createNetwork({
-				Name: network,
-				Driver: 'bridge',
-				// Internal: the engine drops everything leaving the subnet, so there is no route out.
-				Internal: true,
-				CheckDuplicate: true,
-				Options: {
-					// The host gets no address on the bridge. Otherwise the gateway address is the host
-					// itself, and every host service bound to 0.0.0.0 is one connect() away.
-					'com.docker.network.bridge.inhibit_ipv4': 'true',
-					// `ss-` and the 12-character sandbox id: findable in `ip link`, within the 15-character limit.
-					'com.docker.network.bridge.name': network,
-				},
-				Labels: sandboxLabels(identity),
-			});
+			await engine.createNetwork(networkOptions(identity));
 
 			options.signal?.throwIfAborted();
 			report({ step: 'containers', message: `Creating ${spec.containers.length} containers` });
@@ -207,7 +193,28 @@ export class Sandbox implements AsyncDisposable {
 	}
 }
 
-function containerOptions(identity: SandboxIdentity, spec: ContainerSpec, network: string): Docker.ContainerCreateOptions {
+/** The sandbox's own network, as the engine is asked for it. */
+export function networkOptions(identity: SandboxIdentity): Docker.NetworkCreateOptions {
+	const network = networkName(identity.sandboxId);
+	return {
+		Name: network,
+		Driver: 'bridge',
+		// Internal: the engine drops everything leaving the subnet, so there is no route out.
+		Internal: true,
+		CheckDuplicate: true,
+		Options: {
+			// The host gets no address on the bridge. Otherwise the gateway address is the host
+			// itself, and every host service bound to 0.0.0.0 is one connect() away.
+			'com.docker.network.bridge.inhibit_ipv4': 'true',
+			// `ss-` and the 12-character sandbox id: findable in `ip link`, within the 15-character limit.
+			'com.docker.network.bridge.name': network,
+		},
+		Labels: sandboxLabels(identity),
+	};
+}
+
+/** One sandbox container, hardened and labelled, as the engine is asked for it. */
+export function containerOptions(identity: SandboxIdentity, spec: ContainerSpec, network: string): Docker.ContainerCreateOptions {
 	return {
 		name: containerName(identity.sandboxId, spec.name),
 		Hostname: spec.name,

@@ -1,28 +1,19 @@
-import { fileURLToPath } from 'node:url';
 import type { AstroIntegration } from 'astro';
 import { AstroError } from 'astro/errors';
-import { LabCatalog, summarize } from '../labs/catalog.ts';
+import { summarize, type LabCatalog } from '../labs/catalog.ts';
 import { ValidationError } from '../schemas/problems.ts';
 
 const VIRTUAL_LABS = 'virtual:steady-state/labs';
 
 /**
- * Checks every lab manifest when Astro starts (so `npm run build` fails on a bad manifest with
- * file, field and fix), and gives pages the labs' public summaries as a virtual module, so lesson
- * pages can embed a lab without reading files at render time.
+ * Gives pages the labs' public summaries (validated by `validateProject` in astro.config.mjs) as a
+ * virtual module, so lesson pages can embed a lab without reading files at render time.
  */
-export default function steadyState(): AstroIntegration {
+export default function steadyState({ catalog }: { catalog: LabCatalog }): AstroIntegration {
 	return {
 		name: 'steady-state',
 		hooks: {
-			'astro:config:setup': async ({ config, updateConfig }) => {
-				const root = fileURLToPath(config.root);
-				let catalog: LabCatalog;
-				try {
-					catalog = await LabCatalog.load(root);
-				} catch (error) {
-					throw asAstroError(error);
-				}
+			'astro:config:setup': ({ updateConfig }) => {
 				const summaries = Object.fromEntries(catalog.list().map((lab) => [lab.id, summarize(lab)]));
 				updateConfig({
 					vite: {

@@ -13,12 +13,16 @@ import { LabError } from './errors.ts';
 
 export type LabPhase = 'stopped' | 'starting' | 'running' | 'stopping' | 'failed';
 
+/** What a start is doing: preparing images, then the sandbox's own steps. */
+export type StartStep = 'images' | SandboxProgress['step'];
+
 /** Everything the lab panel shows, in one object, so a page load and a live update look the same. */
 export interface LabStatus {
 	lab: string;
 	phase: LabPhase;
-	/** What a start is doing right now. */
+	/** What a start is doing right now, in words and as a step. */
 	progress?: string;
+	step?: StartStep;
 	/** Why the last start failed, or why the lab stopped on its own. */
 	error?: string;
 	engine: EngineStatus;
@@ -50,7 +54,7 @@ export interface LabServiceOptions {
 export class LabService {
 	private readonly sandboxes = new Map<string, Sandbox>();
 	private readonly launches = new Map<string, Launch>();
-	private readonly progress = new Map<string, string>();
+	private readonly progress = new Map<string, { message: string; step: StartStep }>();
 	private readonly checking = new Map<string, Set<string>>();
 	private readonly listeners = new Map<string, Set<(status: LabStatus) => void>>();
 	private engineStatus: { at: number; status: EngineStatus } | undefined;
@@ -79,7 +83,8 @@ export class LabService {
 		return {
 			lab: labId,
 			phase,
-			progress: record && phase === 'starting' ? this.progress.get(record.id) : undefined,
+			progress: record && phase === 'starting' ? this.progress.get(record.id)?.message : undefined,
+			step: record && phase === 'starting' ? this.progress.get(record.id)?.step : undefined,
 			error: record?.error ?? undefined,
 			engine: await this.engine(),
 			results,
@@ -227,13 +232,13 @@ export class LabService {
 
 	private async launch(record: SandboxRecord, lab: Lab, signal: AbortSignal): Promise<void> {
 		const { learnerId, labId } = record;
-		const report = (message: string) => {
-			this.progress.set(record.id, message);
+		const report = (step: StartStep, message: string) => {
+			this.progress.set(record.id, { step, message });
 			void this.emit(learnerId, labId);
 		};
-		const stopListening = this.options.images.onProgress((event: ImageProgress) => report(`Preparing lab images (first start only). ${event.message}`));
+		const stopListening = this.options.images.onProgress((event: ImageProgress) => report('images', `Preparing lab images (first start only). ${event.message}`));
 		try {
-			report('Preparing lab images');
+			report('images', 'Preparing lab images');
 			const tags: Record<string, string> = {};
 			for (const recipe of new Set(Object.values(lab.containerImages))) {
 				tags[recipe] = await abortable(this.options.images.ensure(recipe), signal);
@@ -242,7 +247,7 @@ export class LabService {
 			const sandbox = await Sandbox.create(
 				this.options.engine,
 				{ ...identityOf(record, this.options.platformId), containers: containerSpecs(lab, tags) },
-				{ signal, onProgress: (event: SandboxProgress) => report(event.message) },
+				{ signal, onProgress: (event: SandboxProgress) => report(event.step, event.message) },
 			);
 			this.sandboxes.set(record.id, sandbox);
 			this.options.store.setSandboxState(record.id, 'running');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCourse } from '../course/course.ts';
+import { validateProject } from '../course/validate.ts';
 import { loadConfig } from '../platform/config.ts';
 import { createPlatform, type Platform } from '../platform/platform.ts';
 import { ValidationError } from '../schemas/problems.ts';
@@ -19,8 +19,8 @@ const log = (message: string) => console.log(`[steady-state] ${message}`);
 
 async function main(): Promise<void> {
 	const config = loadConfig(process.env, projectRoot);
-	// Reading the course first gives instructors file/field/fix errors before a long Astro build.
-	await readCourse(projectRoot);
+	// Checking lessons and labs first gives instructors file/field/fix errors before a long Astro build.
+	await validateProject(projectRoot);
 	await ensureSiteBuilt(projectRoot, log);
 
 	let lastImageLine = '';

@@ -69,7 +69,7 @@ describe('opening a store', () => {
 		db.exec('UPDATE schema_version SET version = 99');
 		db.close();
 
-		expect(() => open()).toThrowError(
+		expect(() => open()).toThrow(
 			/^The database was written by a newer Steady State \(schema 99, this one knows \d+\)\. Upgrade, or point STEADY_DATA_DIR at another folder\.$/,
 		);
 	});
@@ -110,7 +110,7 @@ describe('sessions', () => {
 	it('belong to a learner that exists', () => {
 		const store = open();
 
-		expect(() => store.addSession('hash-1', 'nobody')).toThrowError(/FOREIGN KEY constraint failed/);
+		expect(() => store.addSession('hash-1', 'nobody')).toThrow(/FOREIGN KEY constraint failed/);
 	});
 
 	it('are kept once per learner id, however often the learner is ensured', () => {

@@ -1,0 +1,5 @@
+import { prepareSiteAndImages } from '../src/testing/prepare.ts';
+
+export default async function globalSetup(): Promise<void> {
+	await prepareSiteAndImages();
+}

@@ -1,0 +1,5 @@
+import { prepareSiteAndImages } from './prepare.ts';
+
+export default async function setup(): Promise<void> {
+	await prepareSiteAndImages();
+}
