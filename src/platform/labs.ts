@@ -121,7 +121,7 @@ export class LabService {
 	}
 
 	/** Stops the learner's sandbox for a lab, cancelling a start in progress. Stopping a stopped lab is fine. */
-	async stop(learnerId: string, labId: string, reason: string | null = null): Promise<LabStatus> {
+	async stop(learnerId: string, labId: string): Promise<LabStatus> {
 		this.lab(labId);
 		const record = this.options.store.latestSandbox(learnerId, labId);
 		if (!record || record.state === 'stopped' || record.state === 'failed') return this.status(learnerId, labId);
@@ -137,7 +137,7 @@ export class LabService {
 		this.sandboxes.delete(record.id);
 		if (sandbox) await sandbox.destroy();
 		else await removeSandboxObjects(this.options.engine, this.options.platformId, record.id);
-		this.options.store.setSandboxState(record.id, 'stopped', reason);
+		this.options.store.setSandboxState(record.id, 'stopped');
 		await this.emit(learnerId, labId);
 		return this.status(learnerId, labId);
 	}
