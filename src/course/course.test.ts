@@ -190,8 +190,7 @@ describe('readCourse on a course with problems', () => {
 		]);
 	});
 
-	// BUG: parseYaml never sets a line for YAML syntax errors (see problems.test.ts), so a lesson whose title has an
-	// unquoted ": " is reported without the line; it should be line 2 of the .mdx file (line 1 of the frontmatter).
+	// A syntax error in frontmatter is reported at its line in the .mdx file: line 2, after the opening `---`.
 	it('reports frontmatter that is not valid YAML at the line it has in the .mdx file', async () => {
 		await writeContent({ 'basics/index.mdx': moduleOverview(1), 'basics/first.mdx': lesson(1).replace('title: Lesson 1', 'title: Steady state: measure') });
 

@@ -139,8 +139,7 @@ describe('an invalid lab manifest', () => {
 		`);
 	});
 
-	// BUG: zod reports an unknown key at the path of the object that holds it, so the locator points at the
-	// object's first key: a typo on line 2 is reported at 1:1 (and a nested one at its parent's first key).
+	// Zod reports an unknown key at the path of the object holding it; the problem must point at the key itself.
 	it('points at the line of the mistyped field itself', () => {
 		const error = manifestError(MINIMAL.replace('summary:', 'sumary:'));
 		const unknown = error.problems.find((problem) => problem.message === 'unknown field "sumary"');
@@ -148,8 +147,7 @@ describe('an invalid lab manifest', () => {
 		expect(unknown).toMatchObject({ line: 2, column: 1 });
 	});
 
-	// BUG: zod 4 leaves `input` out of its issues, so problems.ts `describeIssue` takes every wrong type for a
-	// missing field and says "is required (expected number)" about `minutes: forty`.
+	// Zod 4 leaves the input out of its issues; a wrong type must not be reported as a missing field.
 	it('reports a number written as a word as the wrong type, not as missing', () => {
 		const error = manifestError(MINIMAL.replace('summary: One container and one task.\n', 'summary: One container and one task.\nminutes: forty\n'));
 
@@ -246,8 +244,7 @@ describe('an invalid lab manifest', () => {
 		]);
 	});
 
-	// BUG: parseYaml passes `prettyErrors: false`, and the yaml library only fills `error.linePos` when errors are
-	// prettified, so a syntax error never carries a line or column (`error.pos` does hold the offset).
+	// With `prettyErrors: false` the yaml library leaves `linePos` empty; the position comes from `error.pos`.
 	it('reports YAML that does not parse at the line and column of the mistake', () => {
 		const error = manifestError(MINIMAL.replace('summary: One container and one task.', 'summary: One: container and one task.'));
 

@@ -71,9 +71,7 @@ describe('parseYaml', () => {
 		expect(error.problems.map((problem) => problem.message)).toEqual(['not valid YAML: Map keys must be unique']);
 	});
 
-	// BUG: parseYaml asks the yaml library for `prettyErrors: false`, which leaves `error.linePos` unset, so a
-	// syntax error never gets a line or column; `lineOffset` has nothing to shift. `error.pos[0]` through the
-	// LineCounter would give the position.
+	// With `prettyErrors: false` the yaml library leaves `linePos` empty; the position comes from `error.pos`.
 	it('points a syntax error at its line, shifted by lineOffset', () => {
 		const error = thrown(() => parseYaml('name: demo\nsize: big: 3\n', FILE, TITLE, 1));
 

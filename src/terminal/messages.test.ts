@@ -88,8 +88,7 @@ describe('the reason of a refusal', () => {
 		expect(Buffer.byteLength(reason)).toBeLessThanOrEqual(MAX_CLOSE_REASON_BYTES);
 	});
 
-	// BUG: messages.ts cuts the reason at 120 UTF-16 code units (`.slice(0, 120)`), not bytes. A key of non-ASCII
-	// characters (here 200 × "é", 2 bytes each in UTF-8) gives a 204-byte reason, past the 123-byte limit it promises.
+	// The limit is in UTF-8 bytes: 200 × "é" is 400 bytes, and cutting by characters would overflow the frame.
 	it('fits a WebSocket close frame when the offending key is not ASCII', () => {
 		const reason = reasonFor({ type: 'input', data: 'x', ['é'.repeat(200)]: 1 });
 
