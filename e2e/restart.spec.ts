@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connectEngine } from '../sandbox/engine.ts';
 import { Sandbox } from '../sandbox/sandbox.ts';
-import { containerSpecs, LabCatalog } from '../src/labs/catalog.ts';
-import { projectRoot } from '../src/testing/platform-process.ts';
-import { ImageBuilder } from '../sandbox/images.ts';
+import { loadLab } from '../src/testing/lab-fixture.ts';
 import { expect, labApi, test } from './fixtures.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -17,19 +15,13 @@ test('the server killed with SIGKILL mid-lab comes back with the learner\'s resu
 	await expect(lab.result).toContainText('Not yet', { timeout: 60_000 });
 
 	// Leftovers the store cannot know about: a sandbox with this platform's labels made behind its back.
-	const engine = connectEngine();
-	const catalog = await LabCatalog.load(projectRoot);
-	const labDefinition = catalog.get('steady-state');
-	if (!labDefinition) throw new Error('lab missing');
-	const images = new ImageBuilder(engine, catalog.recipes);
-	const tags: Record<string, string> = {};
-	for (const recipe of new Set(Object.values(labDefinition.containerImages))) tags[recipe] = await images.ensure(recipe);
-	const stray = await Sandbox.create(engine, {
+	const { containers } = await loadLab();
+	const stray = await Sandbox.create(connectEngine(), {
 		platformId: platform.platformId(),
 		sandboxId: randomBytes(6).toString('hex'),
 		learnerId: 'local',
 		labId: 'steady-state',
-		containers: containerSpecs(labDefinition, tags),
+		containers,
 	});
 
 	await platform.kill();

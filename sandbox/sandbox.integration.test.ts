@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containerSpecs, LabCatalog, memberSpecs, type Lab } from '../src/labs/catalog.ts';
+import { loadLab } from '../src/testing/lab-fixture.ts';
 import { projectRoot } from '../src/testing/platform-process.ts';
 import { connectEngine } from './engine.ts';
 import { ImageBuilder } from './images.ts';
@@ -32,13 +33,7 @@ async function shell(sandbox: Sandbox, command: string) {
 }
 
 beforeAll(async () => {
-	const catalog = await LabCatalog.load(projectRoot);
-	const found = catalog.get('steady-state');
-	if (!found) throw new Error('the steady-state lab is missing');
-	lab = found;
-	const images = new ImageBuilder(engine, catalog.recipes);
-	tags = {};
-	for (const recipe of new Set(Object.values(lab.containerImages))) tags[recipe] = await images.ensure(recipe);
+	({ lab, tags } = await loadLab());
 });
 
 afterAll(async () => {

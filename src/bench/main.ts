@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { connectEngine, probeEngine, type Engine } from '../../sandbox/engine.ts';
-import { ImageBuilder } from '../../sandbox/images.ts';
 import { listLabelledSandboxes, removeUnknownSandboxes } from '../../sandbox/reconcile.ts';
 import type { ContainerSpec } from '../../sandbox/spec.ts';
-import { containerSpecs, LabCatalog } from '../labs/catalog.ts';
 import type { LabStatus, StartStep } from '../platform/labs.ts';
+import { loadLab } from '../testing/lab-fixture.ts';
 import { PlatformProcess, projectRoot } from '../testing/platform-process.ts';
 import { prepareSiteAndImages } from '../testing/prepare.ts';
 import { startDirectLab, stopDirectLab, type DirectLab } from './direct.ts';
@@ -75,7 +74,7 @@ async function main(): Promise<number> {
 	const began = performance.now();
 	const loadAtStart = os.loadavg()[0] ?? 0;
 	await prepareSiteAndImages('bench');
-	const specs = await labSpecs(engine);
+	const specs = (await loadLab(LAB)).containers;
 
 	// From here on the run creates engine objects: an interrupt stops the run and removes them.
 	const abort = new AbortController();
@@ -132,15 +131,6 @@ async function main(): Promise<number> {
 	return 0;
 }
 
-async function labSpecs(engine: Engine): Promise<ContainerSpec[]> {
-	const catalog = await LabCatalog.load(projectRoot);
-	const lab = catalog.get(LAB);
-	if (!lab) throw new Error(`The benchmark starts the "${LAB}" lab, and labs/${LAB}/lab.yaml is missing`);
-	const images = new ImageBuilder(engine, catalog.recipes);
-	const tags: Record<string, string> = {};
-	for (const recipe of new Set(Object.values(lab.containerImages))) tags[recipe] = await images.ensure(recipe);
-	return containerSpecs(lab, tags);
-}
 
 async function measure(
 	engine: Engine,

@@ -101,6 +101,16 @@ export function memberSpecs(lab: Lab): MemberSpec[] {
 	}));
 }
 
+/**
+ * The engine tag of every image a lab's containers run, by recipe name; `ensure` finds or builds one
+ * (an ImageBuilder's `ensure`, possibly made cancellable by the caller).
+ */
+export async function labImageTags(lab: Lab, ensure: (recipe: string) => Promise<string>): Promise<Record<string, string>> {
+	const tags: Record<string, string> = {};
+	for (const recipe of new Set(Object.values(lab.containerImages))) tags[recipe] = await ensure(recipe);
+	return tags;
+}
+
 /** The sandbox a lab asks for, with its images resolved to engine tags. */
 export function containerSpecs(lab: Lab, imageTags: Record<string, string>): ContainerSpec[] {
 	return memberSpecs(lab).map((member) => {

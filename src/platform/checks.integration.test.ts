@@ -3,11 +3,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../sandbox/engine.ts';
-import { ImageBuilder } from '../../sandbox/images.ts';
 import { removeUnknownSandboxes } from '../../sandbox/reconcile.ts';
 import { Sandbox } from '../../sandbox/sandbox.ts';
-import { containerSpecs, LabCatalog, type Lab } from '../labs/catalog.ts';
+import type { Lab } from '../labs/catalog.ts';
 import type { LabTask } from '../schemas/lab-manifest.ts';
+import { loadLab } from '../testing/lab-fixture.ts';
 import { projectRoot } from '../testing/platform-process.ts';
 import { runTaskCheck } from './checks.ts';
 
@@ -26,15 +26,12 @@ async function installProbe(solution: string): Promise<void> {
 }
 
 beforeAll(async () => {
-	const catalog = await LabCatalog.load(projectRoot);
-	const found = catalog.get('steady-state');
-	if (!found?.manifest.tasks[0]) throw new Error('lab missing');
-	lab = found;
-	task = found.manifest.tasks[0];
-	const images = new ImageBuilder(engine, catalog.recipes);
-	const tags: Record<string, string> = {};
-	for (const recipe of new Set(Object.values(lab.containerImages))) tags[recipe] = await images.ensure(recipe);
-	sandbox = await Sandbox.create(engine, { platformId, sandboxId: randomBytes(6).toString('hex'), learnerId: 'l', labId: lab.id, containers: containerSpecs(lab, tags) });
+	const fixture = await loadLab();
+	lab = fixture.lab;
+	const firstTask = lab.manifest.tasks[0];
+	if (!firstTask) throw new Error('the lab has no task');
+	task = firstTask;
+	sandbox = await Sandbox.create(engine, { platformId, sandboxId: randomBytes(6).toString('hex'), learnerId: 'l', labId: lab.id, containers: fixture.containers });
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { probeEngine, type Engine, type EngineStatus } from '../../sandbox/engin
 import type { ImageBuilder, ImageProgress } from '../../sandbox/images.ts';
 import { removeUnknownSandboxes } from '../../sandbox/reconcile.ts';
 import { removeSandboxObjects, Sandbox, type SandboxProgress } from '../../sandbox/sandbox.ts';
-import { containerSpecs, memberSpecs, type Lab, type LabCatalog } from '../labs/catalog.ts';
+import { containerSpecs, labImageTags, memberSpecs, type Lab, type LabCatalog } from '../labs/catalog.ts';
 import type { CheckResultRecord, SandboxRecord, Store } from '../store/store.ts';
 import type { TerminalSession } from '../terminal/terminal-session.ts';
 import type { Terminals } from '../terminal/terminals.ts';
@@ -239,10 +239,7 @@ export class LabService {
 		const stopListening = this.options.images.onProgress((event: ImageProgress) => report('images', `Preparing lab images (first start only). ${event.message}`));
 		try {
 			report('images', 'Preparing lab images');
-			const tags: Record<string, string> = {};
-			for (const recipe of new Set(Object.values(lab.containerImages))) {
-				tags[recipe] = await abortable(this.options.images.ensure(recipe), signal);
-			}
+			const tags = await labImageTags(lab, (recipe) => abortable(this.options.images.ensure(recipe), signal));
 			stopListening();
 			const sandbox = await Sandbox.create(
 				this.options.engine,

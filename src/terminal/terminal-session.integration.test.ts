@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../sandbox/engine.ts';
-import { ImageBuilder } from '../../sandbox/images.ts';
 import { removeUnknownSandboxes } from '../../sandbox/reconcile.ts';
 import { Sandbox } from '../../sandbox/sandbox.ts';
-import { containerSpecs, LabCatalog } from '../labs/catalog.ts';
-import { projectRoot } from '../testing/platform-process.ts';
+import { loadLab } from '../testing/lab-fixture.ts';
 import { CLOSE, FLOW, type ServerMessage } from './protocol.ts';
 import { TerminalSession, type TerminalPeer } from './terminal-session.ts';
 
@@ -45,13 +43,8 @@ async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void
 }
 
 beforeAll(async () => {
-	const catalog = await LabCatalog.load(projectRoot);
-	const lab = catalog.get('steady-state');
-	if (!lab) throw new Error('lab missing');
-	const images = new ImageBuilder(engine, catalog.recipes);
-	const tags: Record<string, string> = {};
-	for (const recipe of new Set(Object.values(lab.containerImages))) tags[recipe] = await images.ensure(recipe);
-	sandbox = await Sandbox.create(engine, { platformId, sandboxId: randomBytes(6).toString('hex'), learnerId: 'l', labId: lab.id, containers: containerSpecs(lab, tags) });
+	const { lab, containers } = await loadLab();
+	sandbox = await Sandbox.create(engine, { platformId, sandboxId: randomBytes(6).toString('hex'), learnerId: 'l', labId: lab.id, containers });
 });
 
 afterAll(async () => {
