@@ -234,9 +234,24 @@ export class ImageBuilder {
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
 
 /**
+ * Docs, manual pages and translations are never read in a sandbox and are a large share of every
+ * package. Debian's slim image (the pull path) ships the same rule; a debootstrapped base gets it
+ * here, so every image built on either skips them.
+ */
+const DPKG_NO_DOCS = [
+	'path-exclude=/usr/share/doc/*',
+	'path-include=/usr/share/doc/*/copyright',
+	'path-exclude=/usr/share/man/*',
+	'path-exclude=/usr/share/info/*',
+	'path-exclude=/usr/share/locale/*',
+	'path-include=/usr/share/locale/locale.alias',
+];
+
+/**
  * Makes the debootstrapped tree a good parent image: every image runs `apt-get update` anyway, so
  * the package lists and caches debootstrap leaves (about 80 MB) would only be copied into each
- * one; and with Debian's own mirror, images also get the updates and security suites.
+ * one; dpkg skips documentation; and with Debian's own mirror, images also get the updates and
+ * security suites.
  */
 async function finishBaseTree(root: string, mirror: string): Promise<void> {
 	for (const leftover of ['var/lib/apt/lists', 'var/cache/apt/archives']) {
@@ -252,6 +267,7 @@ async function finishBaseTree(root: string, mirror: string): Promise<void> {
 		suites.push(`deb ${mirror} bookworm-updates main`, 'deb http://deb.debian.org/debian-security bookworm-security main');
 	}
 	await writeFile(path.join(root, 'etc/apt/sources.list'), `${suites.join('\n')}\n`);
+	await writeFile(path.join(root, 'etc/dpkg/dpkg.cfg.d/01-nodoc'), `${DPKG_NO_DOCS.join('\n')}\n`);
 }
 
 function runTool(command: string, args: string[], why: string, onLine: (line: string) => void): Promise<void> {
