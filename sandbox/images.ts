@@ -100,7 +100,7 @@ export class ImageBuilder {
 			if (!parentTag) return undefined;
 			parents[arg] = (await this.imageId(parentTag)) ?? parentTag;
 		}
-		return `steady-state/${recipe.name}:${await contextHash(recipe.context, parents)}`;
+		return recipeTag(recipe, parents);
 	}
 
 	private emit(progress: ImageProgress): void {
@@ -137,7 +137,7 @@ export class ImageBuilder {
 			buildargs[arg] = parentTag;
 			parentIds[arg] = (await this.imageId(parentTag)) ?? parentTag;
 		}
-		const tag = `steady-state/${recipe.name}:${await contextHash(recipe.context, parentIds)}`;
+		const tag = await recipeTag(recipe, parentIds);
 		if (await this.imageId(tag)) return tag;
 		await this.build(recipe, tag, buildargs);
 		return tag;
@@ -320,6 +320,11 @@ async function listFiles(root: string, prefix = ''): Promise<string[]> {
 		else if (entry.isFile()) files.push(relative);
 	}
 	return files;
+}
+
+/** A recipe's tag: its name, and a hash of its build context and the exact parent images. */
+async function recipeTag(recipe: ImageRecipe, parentIds: Record<string, string>): Promise<string> {
+	return `steady-state/${recipe.name}:${await contextHash(recipe.context, parentIds)}`;
 }
 
 async function contextHash(context: string, parents: Record<string, string>): Promise<string> {

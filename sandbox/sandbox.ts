@@ -73,12 +73,7 @@ export class Sandbox implements AsyncDisposable {
 			throw new Error(`Sandbox ids are 1 to 12 lowercase letters or digits; got "${spec.sandboxId}"`);
 		}
 		const report = options.onProgress ?? (() => undefined);
-		const identity: SandboxIdentity = {
-			platformId: spec.platformId,
-			sandboxId: spec.sandboxId,
-			learnerId: spec.learnerId,
-			labId: spec.labId,
-		};
+		const { containers, ...identity } = spec;
 		const sandbox = new Sandbox(engine, identity, new Map(), 'creating');
 		try {
 			options.signal?.throwIfAborted();
@@ -87,26 +82,21 @@ export class Sandbox implements AsyncDisposable {
 			await engine.createNetwork(networkOptions(identity));
 
 			options.signal?.throwIfAborted();
-			report({ step: 'containers', message: `Creating ${spec.containers.length} containers` });
+			report({ step: 'containers', message: `Creating ${containers.length} containers` });
 			const created = await Promise.all(
-				spec.containers.map(async (containerSpec) => {
-					const container = await engine.createContainer(containerOptions(identity, containerSpec, network));
-					return [containerSpec.name, { spec: containerSpec, container }] as const;
-				}),
+				containers.map(async (containerSpec) => ({
+					spec: containerSpec,
+					container: await engine.createContainer(containerOptions(identity, containerSpec, network)),
+				})),
 			);
-			for (const [name, member] of created) sandbox.members.set(name, member);
+			for (const member of created) sandbox.members.set(member.spec.name, member);
 
 			options.signal?.throwIfAborted();
 			report({ step: 'start', message: 'Starting containers' });
-			await Promise.all([...sandbox.members.values()].map(({ container }) => container.start()));
+			await Promise.all(created.map(({ container }) => container.start()));
 
 			report({ step: 'ready', message: 'Waiting for the lab to be ready' });
-			await Promise.all(
-				spec.containers.map((containerSpec) => {
-					const member = sandbox.members.get(containerSpec.name);
-					return member ? waitUntilReady(member.container, containerSpec, options.signal) : undefined;
-				}),
-			);
+			await Promise.all(created.map(({ spec: containerSpec, container }) => waitUntilReady(container, containerSpec, options.signal)));
 			sandbox.currentState = 'ready';
 			return sandbox;
 		} catch (error) {

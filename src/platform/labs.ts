@@ -4,14 +4,15 @@ import type { ImageBuilder, ImageProgress } from '../../sandbox/images.ts';
 import { removeUnknownSandboxes } from '../../sandbox/reconcile.ts';
 import { removeSandboxObjects, Sandbox, type SandboxProgress } from '../../sandbox/sandbox.ts';
 import { containerSpecs, labImageTags, memberSpecs, type Lab, type LabCatalog } from '../labs/catalog.ts';
-import type { CheckResultRecord, SandboxRecord, Store } from '../store/store.ts';
+import type { CheckResultRecord, SandboxRecord, SandboxRecordState, Store } from '../store/store.ts';
 import type { TerminalSession } from '../terminal/terminal-session.ts';
 import type { Terminals } from '../terminal/terminals.ts';
 import type { TicketGrant } from '../terminal/tickets.ts';
 import { runTaskCheck } from './checks.ts';
 import { LabError } from './errors.ts';
 
-export type LabPhase = 'stopped' | 'starting' | 'running' | 'stopping' | 'failed';
+/** Where a learner's lab is: the state of their latest sandbox ('stopped' when they never had one). */
+export type LabPhase = SandboxRecordState;
 
 /** What a start is doing: preparing images, then the sandbox's own steps. */
 export type StartStep = 'images' | SandboxProgress['step'];
@@ -79,12 +80,13 @@ export class LabService {
 		const results = Object.fromEntries(
 			this.options.store.latestCheckResults(learnerId, labId).map((result) => [result.taskId, { passed: result.passed, message: result.message, checkedAt: result.checkedAt }]),
 		);
-		const phase: LabPhase = !record ? 'stopped' : record.state === 'running' ? 'running' : record.state;
+		const phase: LabPhase = record?.state ?? 'stopped';
+		const progress = record && phase === 'starting' ? this.progress.get(record.id) : undefined;
 		return {
 			lab: labId,
 			phase,
-			progress: record && phase === 'starting' ? this.progress.get(record.id)?.message : undefined,
-			step: record && phase === 'starting' ? this.progress.get(record.id)?.step : undefined,
+			progress: progress?.message,
+			step: progress?.step,
 			error: record?.error ?? undefined,
 			engine: await this.engine(),
 			results,
@@ -254,7 +256,7 @@ export class LabService {
 			} else {
 				const message = error instanceof Error ? error.message : String(error);
 				this.options.log(`Starting lab ${labId} for ${learnerId} failed: ${error instanceof Error ? error.stack : message}`);
-				await removeSandboxObjects(this.options.engine, this.options.platformId, record.id).catch(() => undefined);
+				// Sandbox.create has removed whatever it made before rethrowing.
 				this.options.store.setSandboxState(record.id, 'failed', message);
 			}
 		} finally {

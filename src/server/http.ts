@@ -30,9 +30,6 @@ export async function createHttpServer(platform: Platform, projectRoot: string):
 			.on('error', () => res.end('Not found'))
 			.pipe(res);
 	};
-	// Starlight fills in its own locals per request; ours is the platform.
-	const locals = { platform } as App.Locals;
-
 	const server = http.createServer((req, res) => {
 		res.setHeader('X-Content-Type-Options', 'nosniff');
 		res.setHeader('Referrer-Policy', 'same-origin');
@@ -42,7 +39,8 @@ export async function createHttpServer(platform: Platform, projectRoot: string):
 			return;
 		}
 		const runAstro = () => {
-			handler(req, res, () => notFound(res), { ...locals }).catch((error: unknown) => {
+			// A fresh object per request: routes and Starlight add their own locals to it.
+			handler(req, res, () => notFound(res), { platform } as App.Locals).catch((error: unknown) => {
 				console.error(error);
 				if (!res.headersSent) res.writeHead(500).end('Internal error');
 			});
