@@ -56,10 +56,11 @@ export interface ParsedYaml {
 /**
  * Parses YAML, keeping positions. A syntax error becomes a ValidationError that points at the line
  * and column. `lineOffset` shifts positions for YAML embedded in another file (frontmatter).
+ * `version: '1.1'` reads files written for tools that use YAML 1.1 (`yes`/`no` are booleans).
  */
-export function parseYaml(text: string, file: string, title: string, lineOffset = 0): ParsedYaml {
+export function parseYaml(text: string, file: string, title: string, lineOffset = 0, options: { version?: '1.1' | '1.2' } = {}): ParsedYaml {
 	const lineCounter = new LineCounter();
-	const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+	const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: options.version ?? '1.2' });
 	if (document.errors.length > 0) {
 		throw new ValidationError(
 			title,
