@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Engine } from './engine.ts';
@@ -16,6 +16,12 @@ export interface ImageRecipe {
 	name: string;
 	/** Absolute path of the build context. */
 	context: string;
+	/**
+	 * Files made when the image is built (a bundled tool, say), added to the build context beside
+	 * the folder's own, by path relative to it. They are part of the tag's hash, so a change to
+	 * what they are made from rebuilds the image.
+	 */
+	generated?: () => Promise<Record<string, string | Uint8Array>>;
 }
 
 /** Build arguments the platform fills in, and the recipe each one names. */
@@ -62,6 +68,8 @@ export class ImageBuildError extends Error {
 export class ImageBuilder {
 	private readonly recipes = new Map<string, ImageRecipe>();
 	private readonly inFlight = new Map<string, Promise<string>>();
+	/** Generated files are made once per process: hashing and building must see the same bytes. */
+	private readonly generatedFiles = new Map<string, Promise<Record<string, string | Uint8Array>>>();
 	private readonly listeners = new Set<(progress: ImageProgress) => void>();
 	private readonly engine: Engine;
 	private readonly options: ImageBuilderOptions;
@@ -100,7 +108,19 @@ export class ImageBuilder {
 			if (!parentTag) return undefined;
 			parents[arg] = (await this.imageId(parentTag)) ?? parentTag;
 		}
-		return recipeTag(recipe, parents);
+		return recipeTag(recipe, parents, await this.generated(recipe));
+	}
+
+	private generated(recipe: ImageRecipe): Promise<Record<string, string | Uint8Array>> {
+		let files = this.generatedFiles.get(recipe.name);
+		if (!files) {
+			files = recipe.generated ? recipe.generated() : Promise.resolve({});
+			files.catch(() => this.generatedFiles.delete(recipe.name));
+			this.generatedFiles.set(recipe.name, files);
+		}
+		return files.catch((error: unknown) => {
+			throw new ImageBuildError(recipe.name, `could not make its generated files: ${error instanceof Error ? error.message : String(error)}`);
+		});
 	}
 
 	private emit(progress: ImageProgress): void {
@@ -137,19 +157,32 @@ export class ImageBuilder {
 			buildargs[arg] = parentTag;
 			parentIds[arg] = (await this.imageId(parentTag)) ?? parentTag;
 		}
-		const tag = await recipeTag(recipe, parentIds);
+		const generated = await this.generated(recipe);
+		const tag = await recipeTag(recipe, parentIds, generated);
 		if (await this.imageId(tag)) return tag;
-		await this.build(recipe, tag, buildargs);
+		await this.build(recipe, tag, buildargs, generated);
 		return tag;
 	}
 
-	private async build(recipe: ImageRecipe, tag: string, buildargs: Record<string, string>): Promise<void> {
+	private async build(recipe: ImageRecipe, tag: string, buildargs: Record<string, string>, generated: Record<string, string | Uint8Array>): Promise<void> {
 		const image = `steady-state/${recipe.name}`;
 		this.emit({ image, message: `Building ${image}` });
-		const files = await listFiles(recipe.context);
+		const staged = Object.keys(generated).length > 0 ? await stageContext(recipe.context, generated) : undefined;
+		try {
+			await this.buildFrom(staged ?? recipe.context, image, tag, buildargs);
+		} finally {
+			if (staged) await rm(staged, { recursive: true, force: true }).catch(() => undefined);
+		}
+		if (!(await this.imageId(tag))) throw new ImageBuildError(image, 'the engine finished without producing the image');
+		this.emit({ image, message: `Built ${image}` });
+	}
+
+	private async buildFrom(context: string, image: string, tag: string, buildargs: Record<string, string>): Promise<void> {
+		const name = image.slice('steady-state/'.length);
+		const files = await listFiles(context);
 		const stream = await this.engine.buildImage(
-			{ context: recipe.context, src: files },
-			{ t: tag, buildargs, rm: true, forcerm: true, labels: { 'dev.steady-state.image': recipe.name } },
+			{ context, src: files },
+			{ t: tag, buildargs, rm: true, forcerm: true, labels: { 'dev.steady-state.image': name } },
 		);
 		const log: string[] = [];
 		await new Promise<void>((resolve, reject) => {
@@ -175,8 +208,6 @@ export class ImageBuilder {
 				},
 			);
 		});
-		if (!(await this.imageId(tag))) throw new ImageBuildError(image, 'the engine finished without producing the image', log.join(''));
-		this.emit({ image, message: `Built ${image}` });
 	}
 
 	/**
@@ -322,12 +353,12 @@ async function listFiles(root: string, prefix = ''): Promise<string[]> {
 	return files;
 }
 
-/** A recipe's tag: its name, and a hash of its build context and the exact parent images. */
-async function recipeTag(recipe: ImageRecipe, parentIds: Record<string, string>): Promise<string> {
-	return `steady-state/${recipe.name}:${await contextHash(recipe.context, parentIds)}`;
+/** A recipe's tag: its name, and a hash of its build context, generated files and exact parent images. */
+async function recipeTag(recipe: ImageRecipe, parentIds: Record<string, string>, generated: Record<string, string | Uint8Array>): Promise<string> {
+	return `steady-state/${recipe.name}:${await contextHash(recipe.context, parentIds, generated)}`;
 }
 
-async function contextHash(context: string, parents: Record<string, string>): Promise<string> {
+async function contextHash(context: string, parents: Record<string, string>, generated: Record<string, string | Uint8Array>): Promise<string> {
 	const hash = createHash('sha256');
 	for (const [arg, id] of Object.entries(parents).sort()) hash.update(`parent ${arg}=${id}\n`);
 	for (const file of await listFiles(context)) {
@@ -336,7 +367,23 @@ async function contextHash(context: string, parents: Record<string, string>): Pr
 		hash.update(`file ${file} ${executable ? 'x' : '-'}\n`);
 		hash.update(await readFile(absolute));
 	}
+	for (const [file, content] of Object.entries(generated).sort(([a], [b]) => a.localeCompare(b))) {
+		hash.update(`generated ${file}\n`);
+		hash.update(content);
+	}
 	return hash.digest('hex').slice(0, 12);
+}
+
+/** A copy of a build context with generated files added, so the engine gets one folder to pack. */
+async function stageContext(context: string, generated: Record<string, string | Uint8Array>): Promise<string> {
+	const staged = await mkdtemp(path.join(tmpdir(), 'steady-state-context-'));
+	await cp(context, staged, { recursive: true });
+	for (const [file, content] of Object.entries(generated)) {
+		const target = path.join(staged, file);
+		await mkdir(path.dirname(target), { recursive: true });
+		await writeFile(target, content);
+	}
+	return staged;
 }
 
 function truncate(text: string, length: number): string {

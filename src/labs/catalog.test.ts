@@ -84,12 +84,25 @@ describe('the labs in this repository', () => {
 
 		expect(catalog.recipes).toEqual(
 			expect.arrayContaining([
-				{ name: 'workstation', context: path.join(repositoryRoot, 'sandbox/images/workstation') },
+				{ name: 'workstation', context: path.join(repositoryRoot, 'sandbox/images/workstation'), generated: expect.any(Function) },
 				{ name: 'lab-steady-state-workstation', context: path.join(repositoryRoot, 'labs/steady-state/images/workstation') },
 				{ name: 'lab-steady-state-storefront', context: path.join(repositoryRoot, 'labs/steady-state/images/storefront') },
 				{ name: 'lab-steady-state-redis', context: path.join(repositoryRoot, 'labs/steady-state/images/redis') },
 			]),
 		);
+	});
+
+	it('bundle the chaos runner into the workstation image as one Node module with a shebang', async () => {
+		const catalog = await LabCatalog.load(repositoryRoot);
+		const workstation = catalog.recipes.find((recipe) => recipe.name === 'workstation');
+		const files = await workstation?.generated?.();
+		const bundle = String(files?.['chaos/chaos.mjs'] ?? '');
+
+		expect(Object.keys(files ?? {})).toEqual(['chaos/chaos.mjs']);
+		expect(bundle.startsWith('#!/usr/bin/env node\n')).toBe(true);
+		// Self-contained: nothing left for a node_modules the image does not have.
+		expect(bundle).not.toMatch(/from ["'](zod|yaml|esbuild)["']/);
+		expect(bundle).toContain('Experiment looks valid');
 	});
 
 	it('summarize a lab for a lesson page without its check scripts', async () => {
@@ -123,7 +136,7 @@ describe('LabCatalog.load on a project of its own', () => {
 		const catalog = await LabCatalog.load(root);
 
 		expect(catalog.list()).toEqual([]);
-		expect(catalog.recipes).toEqual([{ name: 'workstation', context: path.join(root, 'sandbox/images/workstation') }]);
+		expect(catalog.recipes).toEqual([{ name: 'workstation', context: path.join(root, 'sandbox/images/workstation'), generated: expect.any(Function) }]);
 	});
 
 	it('leaves out a lab folder whose name starts with _', async () => {

@@ -27,8 +27,13 @@ export interface LabSummary {
 }
 
 /** Images the platform itself provides to every lab, by the name a manifest uses. */
-export const PLATFORM_IMAGES: Record<string, { recipe: string; folder: string }> = {
-	'platform/workstation': { recipe: 'workstation', folder: 'sandbox/images/workstation' },
+export const PLATFORM_IMAGES: Record<string, { recipe: string; folder: string; generated?: ImageRecipe['generated'] }> = {
+	// The workstation carries the `chaos` runner, bundled from src/chaos when the image is built.
+	'platform/workstation': {
+		recipe: 'workstation',
+		folder: 'sandbox/images/workstation',
+		generated: async () => (await import('../chaos/bundle.ts')).workstationFiles(),
+	},
 };
 
 const TITLE = 'The labs have problems:';
@@ -48,7 +53,7 @@ export class LabCatalog {
 		const problems: Problem[] = [];
 		const labs = new Map<string, Lab>();
 		const recipes = new Map<string, ImageRecipe>(
-			Object.values(PLATFORM_IMAGES).map(({ recipe, folder }) => [recipe, { name: recipe, context: path.join(projectRoot, folder) }]),
+			Object.values(PLATFORM_IMAGES).map(({ recipe, folder, generated }) => [recipe, { name: recipe, context: path.join(projectRoot, folder), generated }]),
 		);
 		const entries = await readdir(labsDir, { withFileTypes: true }).catch(() => []);
 		for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
