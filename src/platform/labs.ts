@@ -10,6 +10,7 @@ import type { Terminals } from '../terminal/terminals.ts';
 import type { TicketGrant } from '../terminal/tickets.ts';
 import { runTaskCheck } from './checks.ts';
 import { LabError } from './errors.ts';
+import { JournalReader, learnerWorkstation, requireJournalName, type JournalDocument, type JournalEntry } from './journals.ts';
 
 /** Where a learner's lab is: the state of their latest sandbox ('stopped' when they never had one). */
 export type LabPhase = SandboxRecordState;
@@ -58,6 +59,7 @@ export class LabService {
 	private readonly progress = new Map<string, { message: string; step: StartStep }>();
 	private readonly checking = new Map<string, Set<string>>();
 	private readonly listeners = new Map<string, Set<(status: LabStatus) => void>>();
+	private readonly journalReader = new JournalReader();
 	private engineStatus: { at: number; status: EngineStatus } | undefined;
 	private recovering: Promise<void> | undefined;
 	private readonly options: LabServiceOptions;
@@ -173,6 +175,18 @@ export class LabService {
 		return this.options.terminals.forSandbox(sandbox, lab.workstation, size);
 	}
 
+	/** The Chaos Toolkit journals in the learner's running workstation, newest first. */
+	async journals(learnerId: string, labId: string): Promise<JournalEntry[]> {
+		return this.journalReader.list(this.runningWorkstation(learnerId, labId));
+	}
+
+	/** One journal from the learner's running workstation, by its path relative to their home. */
+	async journal(learnerId: string, labId: string, name: string): Promise<JournalDocument> {
+		this.lab(labId);
+		requireJournalName(name);
+		return this.journalReader.read(this.runningWorkstation(learnerId, labId), name);
+	}
+
 	/** The running sandbox of a learner's lab, for issuing a terminal ticket. */
 	runningSandboxId(learnerId: string, labId: string): string | undefined {
 		return this.runningSandbox(learnerId, labId)?.id;
@@ -271,6 +285,13 @@ export class LabService {
 		if (!record || record.state !== 'running') return undefined;
 		const sandbox = this.sandboxes.get(record.id);
 		return sandbox?.state === 'ready' ? sandbox : undefined;
+	}
+
+	private runningWorkstation(learnerId: string, labId: string) {
+		const lab = this.lab(labId);
+		const sandbox = this.runningSandbox(learnerId, labId);
+		if (!sandbox) throw new LabError(409, 'The lab is not running.', 'Start the lab, then run `chaos run experiment.json` in its terminal.');
+		return learnerWorkstation(sandbox, lab);
 	}
 
 	private lab(labId: string): Lab {

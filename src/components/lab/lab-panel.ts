@@ -1,11 +1,14 @@
 import type { LabStatus } from '../../platform/labs.ts';
 import { CLOSE } from '../../terminal/protocol.ts';
+// Imported for its side effect too: <journal-timeline> is defined before any panel sets it active.
+import './journal-timeline.ts';
+import type { JournalTimeline } from './journal-timeline.ts';
 import { LabTerminal, type TerminalState } from './terminal-client.ts';
 
 /**
  * `<lab-panel data-lab="id">`: the live part of a lab on a lesson page. It follows the lab's status
  * over server-sent events, so starting progress, check results and stops (from this tab or another)
- * show without polling, and it owns the terminal while the sandbox runs.
+ * show without polling, and it owns the terminal and the experiment runs while the sandbox runs.
  */
 class LabPanel extends HTMLElement {
 	private labId = '';
@@ -103,6 +106,7 @@ class LabPanel extends HTMLElement {
 		this.renderControls();
 		this.renderTerminal(status);
 		this.renderResults(status);
+		this.renderRuns(status);
 	}
 
 	private renderControls(): void {
@@ -139,6 +143,11 @@ class LabPanel extends HTMLElement {
 			container.replaceChildren();
 			frame.hidden = true;
 		}
+	}
+
+	private renderRuns(status: LabStatus): void {
+		const runs = this.querySelector<JournalTimeline>('journal-timeline');
+		if (runs) runs.active = status.phase === 'running';
 	}
 
 	private onTerminalState(state: TerminalState): void {

@@ -1,0 +1,344 @@
+import type { Timeline, TimelineBar } from '../../chaos/timeline.ts';
+import type { JournalDocument, JournalEntry } from '../../platform/journals.ts';
+
+type PlotModule = typeof import('@observablehq/plot');
+
+/** How often the list of runs is fetched while the lab runs and the tab is visible. */
+const POLL_MS = 5000;
+const ROW_HEIGHT = 30;
+const MARGIN = { top: 8, right: 24, bottom: 40, left: 136 };
+/** Bars narrower than this many pixels would vanish; instant activities still get a sliver. */
+const MIN_BAR_PX = 3;
+/** A rough width of one character of the chart's 12 px labels, to decide what fits inside a bar. */
+const CHAR_PX = 7;
+/** Redrawing on every pixel of a resize is wasted work; this much change is worth a redraw. */
+const REDRAW_WIDTH_PX = 24;
+const COLOURS = { pass: '#1a7f37', fail: '#b42318' };
+
+let charts = 0;
+
+/**
+ * `<journal-timeline data-lab="id">`: the learner's Chaos Toolkit runs in a running lab. It lists the
+ * journals in their workstation (newest first), draws the chosen one as a timeline with Observable
+ * Plot, and says the run in words. The lab panel switches it on and off with `active`; while on, it
+ * polls the list only when the tab is visible, and redraws only when the chosen journal changed.
+ * Journal content is the learner's own file: it only ever reaches the page as text nodes.
+ */
+export class JournalTimeline extends HTMLElement {
+	private labId = '';
+	private isActive = false;
+	private timer: number | undefined;
+	private loading: Promise<void> | undefined;
+	private entries: JournalEntry[] = [];
+	private listSignature = '';
+	private selected: string | undefined;
+	/** Until the learner picks an older run, a new run replaces the one shown. */
+	private followNewest = true;
+	/** The journal on screen and the file stamp it was drawn from. */
+	private shown: { path: string; stamp: string; document?: JournalDocument } | undefined;
+	private showing = 0;
+	private listFailed = false;
+	private drawnWidth = 0;
+	private readonly patternId = `journal-failed-${(charts += 1)}`;
+	private plot: Promise<PlotModule> | undefined;
+	private resizeObserver: ResizeObserver | undefined;
+	private readonly onVisibility = () => {
+		if (this.isActive && document.visibilityState === 'visible') void this.refresh();
+	};
+
+	connectedCallback(): void {
+		this.labId = this.dataset.lab ?? '';
+		this.picker.addEventListener('change', () => {
+			this.selected = this.picker.value;
+			this.followNewest = this.picker.selectedIndex === 0;
+			void this.showSelected();
+		});
+		this.child('button', 'runs-refresh').addEventListener('click', () => void this.refresh());
+		document.addEventListener('visibilitychange', this.onVisibility);
+		this.resizeObserver = new ResizeObserver(() => {
+			const drawn = this.shown?.document;
+			if (drawn && Math.abs(this.chartWidth() - this.drawnWidth) >= REDRAW_WIDTH_PX) void this.draw(drawn.timeline);
+		});
+		this.resizeObserver.observe(this.child('div', 'runs-chart'));
+	}
+
+	disconnectedCallback(): void {
+		this.active = false;
+		document.removeEventListener('visibilitychange', this.onVisibility);
+		this.resizeObserver?.disconnect();
+	}
+
+	get active(): boolean {
+		return this.isActive;
+	}
+
+	/** On while the lab runs: shows the section and polls; off forgets the runs of the sandbox that ended. */
+	set active(value: boolean) {
+		if (value === this.isActive) return;
+		this.isActive = value;
+		this.hidden = !value;
+		window.clearInterval(this.timer);
+		this.timer = undefined;
+		if (value) {
+			this.timer = window.setInterval(() => {
+				if (document.visibilityState === 'visible') void this.refresh();
+			}, POLL_MS);
+			void this.refresh();
+		} else {
+			this.entries = [];
+			this.listSignature = '';
+			this.selected = undefined;
+			this.followNewest = true;
+			this.shown = undefined;
+			this.listFailed = false;
+			this.showing += 1;
+			this.picker.replaceChildren();
+			this.renderEmpty(false);
+			this.clearChart();
+			this.say('');
+		}
+	}
+
+	/** Fetches the list of runs now; a fetch already under way is shared rather than repeated. */
+	refresh(): Promise<void> {
+		this.loading ??= this.loadList().finally(() => {
+			this.loading = undefined;
+		});
+		return this.loading;
+	}
+
+	private async loadList(): Promise<void> {
+		const answer = await this.getJson<{ journals: JournalEntry[] }>('journals');
+		if (!this.isActive) return;
+		if ('problem' in answer) {
+			this.listFailed = true;
+			return this.say(answer.problem);
+		}
+		if (this.listFailed) {
+			// The problem said in place of the run is gone: show the run again.
+			this.listFailed = false;
+			this.shown = undefined;
+		}
+		const signature = JSON.stringify(answer.body.journals);
+		if (signature !== this.listSignature) {
+			this.listSignature = signature;
+			this.entries = answer.body.journals;
+			this.renderPicker();
+		}
+		await this.showSelected();
+	}
+
+	private renderPicker(): void {
+		const paths = this.entries.map((entry) => entry.path);
+		if (this.followNewest || !this.selected || !paths.includes(this.selected)) {
+			this.selected = paths[0];
+			this.followNewest = true;
+		}
+		this.picker.replaceChildren(
+			...this.entries.map((entry) => {
+				const option = document.createElement('option');
+				option.value = entry.path;
+				option.textContent = describeEntry(entry);
+				option.selected = entry.path === this.selected;
+				return option;
+			}),
+		);
+		this.picker.disabled = this.entries.length === 0;
+		this.renderEmpty(this.entries.length === 0);
+	}
+
+	private async showSelected(): Promise<void> {
+		const entry = this.entries.find((candidate) => candidate.path === this.selected);
+		if (!entry) {
+			this.shown = undefined;
+			this.clearChart();
+			this.say('');
+			return;
+		}
+		const stamp = `${entry.modified} ${entry.size}`;
+		if (this.shown?.path === entry.path && this.shown.stamp === stamp) return;
+		const ticket = (this.showing += 1);
+		if ('error' in entry) {
+			this.shown = { path: entry.path, stamp };
+			this.clearChart();
+			return this.say(`~/${entry.path} ${entry.error}`);
+		}
+		const encoded = entry.path.split('/').map(encodeURIComponent).join('/');
+		const answer = await this.getJson<JournalDocument>(`journals/${encoded}`);
+		// The learner picked another run, or the lab stopped, while this one was on its way.
+		if (ticket !== this.showing) return;
+		if ('problem' in answer) {
+			this.shown = undefined;
+			this.clearChart();
+			return this.say(answer.problem);
+		}
+		this.shown = { path: entry.path, stamp, document: answer.body };
+		this.say('');
+		await this.draw(answer.body.timeline);
+	}
+
+	private async draw(timeline: Timeline): Promise<void> {
+		this.plot ??= import('@observablehq/plot');
+		const Plot = await this.plot;
+		const width = this.chartWidth();
+		this.drawnWidth = width;
+		this.child('div', 'runs-chart').replaceChildren(drawChart(Plot, timeline, width, this.patternId));
+		this.child('p', 'runs-caption').textContent = timeline.caption;
+		this.child('p', 'runs-warnings').textContent = timeline.warnings.join(' ');
+		this.child('ol', 'runs-list').replaceChildren(
+			...timeline.bars.map((bar) => {
+				const item = document.createElement('li');
+				item.textContent = bar.description;
+				return item;
+			}),
+		);
+		this.child('figure', 'runs-figure').hidden = false;
+	}
+
+	private clearChart(): void {
+		this.child('figure', 'runs-figure').hidden = true;
+		this.child('div', 'runs-chart').replaceChildren();
+		this.child('ol', 'runs-list').replaceChildren();
+		this.drawnWidth = 0;
+	}
+
+	private renderEmpty(empty: boolean): void {
+		this.child('p', 'runs-empty').hidden = !empty;
+	}
+
+	/** Says something in the live region, only when it changed, so screen readers are not told twice. */
+	private say(text: string): void {
+		const message = this.child('p', 'runs-message');
+		if (message.textContent !== text) message.textContent = text;
+		message.hidden = text === '';
+	}
+
+	private async getJson<T>(path: string): Promise<{ body: T } | { problem: string }> {
+		const response = await fetch(`/api/labs/${encodeURIComponent(this.labId)}/${path}`).catch(() => undefined);
+		if (!response) return { problem: 'The course server does not answer. Is `npm start` still running?' };
+		const body = (await response.json().catch(() => undefined)) as (T & { error?: string; fix?: string }) | undefined;
+		if (!response.ok || body === undefined) return { problem: [body?.error ?? `The platform answered ${response.status}.`, body?.fix].filter(Boolean).join(' ') };
+		return { body };
+	}
+
+	private chartWidth(): number {
+		return Math.max(320, this.child('div', 'runs-chart').clientWidth || 640);
+	}
+
+	private get picker(): HTMLSelectElement {
+		return this.child('select', 'runs-picker');
+	}
+
+	private child<K extends keyof HTMLElementTagNameMap>(tag: K, role: string): HTMLElementTagNameMap[K] {
+		const element = this.querySelector(`${tag}[data-role="${role}"]`);
+		if (!element) throw new Error(`<journal-timeline> needs a <${tag} data-role="${role}"> inside it`);
+		return element as HTMLElementTagNameMap[K];
+	}
+}
+
+/** The picker's words for a run: when, what, and how it ended. */
+function describeEntry(entry: JournalEntry): string {
+	const modified = new Date(entry.modified);
+	const today = modified.toDateString() === new Date().toDateString();
+	const when = today ? modified.toLocaleTimeString() : modified.toLocaleString();
+	if ('error' in entry) return `${when} · ${entry.path} · cannot be shown`;
+	const outcome = entry.status !== 'completed' ? entry.status : entry.deviated ? 'completed, deviated' : 'completed';
+	return `${when} · ${entry.title} · ${outcome} (${entry.path})`;
+}
+
+interface PlacedBar extends TimelineBar {
+	rowKey: string;
+	/** Where the bar ends on screen: never narrower than a sliver. */
+	drawnEnd: number;
+	label: string;
+	labelInside: boolean;
+}
+
+/** The timeline as an SVG chart: a band per lane (and row), a bar per activity, ✓ or ✗ on every bar. */
+function drawChart(Plot: PlotModule, timeline: Timeline, width: number, patternId: string): SVGSVGElement | HTMLElement {
+	const rowKeys = timeline.lanes.flatMap((lane) => Array.from({ length: lane.rows }, (_, row) => rowKey(lane.id, row)));
+	const laneOfRow = new Map(timeline.lanes.flatMap((lane) => Array.from({ length: lane.rows }, (_, row) => [rowKey(lane.id, row), row === 0 ? lane.label : ''] as const)));
+	const [from, to] = timeline.domain[1] > timeline.domain[0] ? timeline.domain : [timeline.domain[0], timeline.domain[0] + 1];
+	const plotWidth = width - MARGIN.left - MARGIN.right;
+	const secondsPerPixel = (to - from) / plotWidth;
+	const bars: PlacedBar[] = timeline.bars.map((bar) => {
+		const drawnEnd = Math.max(bar.end, bar.start + MIN_BAR_PX * secondsPerPixel);
+		const pixels = (drawnEnd - bar.start) / secondsPerPixel;
+		const mark = bar.passed ? '✓' : '✗';
+		const named = `${mark} ${bar.name}`;
+		const fitsName = pixels >= named.length * CHAR_PX + 8;
+		const fitsMark = pixels >= 2 * CHAR_PX + 4;
+		return { ...bar, rowKey: rowKey(bar.lane, bar.row), drawnEnd, label: fitsName ? named : mark, labelInside: fitsName || fitsMark };
+	});
+	const passed = bars.filter((bar) => bar.passed);
+	const failed = bars.filter((bar) => !bar.passed);
+	const inside = bars.filter((bar) => bar.labelInside);
+	const outside = bars.filter((bar) => !bar.labelInside);
+	const emptyLanes = timeline.lanes.filter((lane) => lane.empty).map((lane) => ({ rowKey: rowKey(lane.id, 0), text: lane.empty ?? '' }));
+
+	return Plot.plot({
+		width,
+		height: MARGIN.top + MARGIN.bottom + rowKeys.length * ROW_HEIGHT,
+		marginTop: MARGIN.top,
+		marginRight: MARGIN.right,
+		marginBottom: MARGIN.bottom,
+		marginLeft: MARGIN.left,
+		ariaLabel: `Timeline of the run “${timeline.summary.title}”`,
+		ariaDescription: timeline.caption,
+		style: { background: 'transparent', color: 'inherit', fontSize: '12px', overflow: 'visible' },
+		x: { domain: [from, to], label: 'Seconds since the run started', labelAnchor: 'center', labelArrow: 'none', grid: true, nice: false },
+		y: { domain: rowKeys, label: null, tickFormat: (key: string) => laneOfRow.get(key) ?? '', tickSize: 0, padding: 0.2 },
+		marks: [
+			() => hatchPattern(patternId),
+			Plot.ruleX([0], { strokeOpacity: 0.4 }),
+			Plot.barX(passed, { x1: 'start', x2: 'drawnEnd', y: 'rowKey', fill: COLOURS.pass, title: 'description', ariaLabel: 'description' }),
+			Plot.barX(failed, { x1: 'start', x2: 'drawnEnd', y: 'rowKey', fill: `url(#${patternId})`, stroke: COLOURS.fail, strokeWidth: 1.5, title: 'description', ariaLabel: 'description' }),
+			Plot.text(inside, {
+				x: 'start',
+				y: 'rowKey',
+				text: 'label',
+				dx: 4,
+				textAnchor: 'start',
+				fill: 'white',
+				stroke: (bar: PlacedBar) => (bar.passed ? COLOURS.pass : COLOURS.fail),
+				strokeWidth: 3,
+				paintOrder: 'stroke',
+				fontWeight: 600,
+				title: 'description',
+				ariaHidden: 'true',
+			}),
+			Plot.text(outside, { x: 'drawnEnd', y: 'rowKey', text: 'label', dx: 3, textAnchor: 'start', fill: 'currentColor', fontWeight: 600, title: 'description', ariaHidden: 'true' }),
+			Plot.text(emptyLanes, { x: () => from, y: 'rowKey', text: 'text', dx: 6, textAnchor: 'start', fill: 'currentColor', fillOpacity: 0.7, fontStyle: 'italic' }),
+		],
+	});
+}
+
+function rowKey(lane: string, row: number): string {
+	return `${lane}#${row}`;
+}
+
+/** Failed bars are striped as well as red, so they differ from passed ones without colour. */
+function hatchPattern(id: string): SVGElement {
+	const ns = 'http://www.w3.org/2000/svg';
+	const defs = document.createElementNS(ns, 'defs');
+	const pattern = document.createElementNS(ns, 'pattern');
+	pattern.setAttribute('id', id);
+	pattern.setAttribute('width', '6');
+	pattern.setAttribute('height', '6');
+	pattern.setAttribute('patternUnits', 'userSpaceOnUse');
+	pattern.setAttribute('patternTransform', 'rotate(45)');
+	const base = document.createElementNS(ns, 'rect');
+	base.setAttribute('width', '6');
+	base.setAttribute('height', '6');
+	base.setAttribute('fill', COLOURS.fail);
+	const stripe = document.createElementNS(ns, 'rect');
+	stripe.setAttribute('width', '2');
+	stripe.setAttribute('height', '6');
+	stripe.setAttribute('fill', 'white');
+	stripe.setAttribute('fill-opacity', '0.45');
+	pattern.append(base, stripe);
+	defs.append(pattern);
+	return defs;
+}
+
+if (!customElements.get('journal-timeline')) customElements.define('journal-timeline', JournalTimeline);
