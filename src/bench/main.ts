@@ -8,6 +8,7 @@ import type { LabStatus, StartStep } from '../platform/labs.ts';
 import { loadLab } from '../testing/lab-fixture.ts';
 import { PlatformProcess, projectRoot } from '../testing/platform-process.ts';
 import { prepareSiteAndImages } from '../testing/prepare.ts';
+import { measureChaosRun } from './chaos-run.ts';
 import { startDirectLab, stopDirectLab, type DirectLab } from './direct.ts';
 import { PlatformClient, type LabEvents, type PlatformTerminal } from './platform-client.ts';
 import { describeMachine, formatReport, saveReport, type Comparison } from './report.ts';
@@ -19,7 +20,9 @@ import { typeAndTime, type BenchTerminal } from './terminal.ts';
  * same work done straight on the Docker API in the same run (these machines are noisy, so only the
  * ratio means anything):
  *  - lab start: from the start request to the first byte of the shell in the terminal;
- *  - keystroke echo: from a key sent to its echo coming back.
+ *  - keystroke echo: from a key sent to its echo coming back;
+ *  - `chaos run` of a two-probe experiment, process start to exit, against a plain Node script that
+ *    makes the same probe calls.
  * Platform and baseline measurements alternate, so drift and noise hit both alike.
  */
 
@@ -30,11 +33,13 @@ const FIRST_BYTE_TIMEOUT_MS = 30_000;
 const WARMUP_STARTS = 1;
 const WARMUP_KEYS = 20;
 const KEYS_PER_BLOCK = 50;
+const WARMUP_CHAOS_RUNS = 2;
 const RESULTS_DIR = path.join(projectRoot, '.data', 'bench');
 
 interface Settings {
 	starts: number;
 	keys: number;
+	chaosRuns: number;
 }
 
 class Interrupted extends Error {
@@ -54,7 +59,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
 		}
 		return value;
 	};
-	return { starts: read('BENCH_STARTS', 10, 10), keys: read('BENCH_KEYS', 500, 500) };
+	return { starts: read('BENCH_STARTS', 10, 10), keys: read('BENCH_KEYS', 500, 500), chaosRuns: read('BENCH_CHAOS_RUNS', 20, 10) };
 }
 
 async function main(): Promise<number> {
@@ -122,7 +127,16 @@ async function main(): Promise<number> {
 	const result = {
 		at: new Date().toISOString(),
 		durationSeconds: (performance.now() - began) / 1000,
-		settings: { lab: LAB, starts: settings.starts, keys: settings.keys, warmupStarts: WARMUP_STARTS, warmupKeys: WARMUP_KEYS, keysPerBlock: KEYS_PER_BLOCK },
+		settings: {
+			lab: LAB,
+			starts: settings.starts,
+			keys: settings.keys,
+			chaosRuns: settings.chaosRuns,
+			warmupStarts: WARMUP_STARTS,
+			warmupKeys: WARMUP_KEYS,
+			keysPerBlock: KEYS_PER_BLOCK,
+			warmupChaosRuns: WARMUP_CHAOS_RUNS,
+		},
 		machine: describeMachine(engineStatus, loadAtStart),
 		comparisons,
 	};
@@ -174,7 +188,8 @@ async function measure(
 			console.log(`lab start ${run}/${settings.starts}: platform ${ms(platformWatch.total)}, baseline ${ms(baselineWatch.total)}`);
 		}
 		const echo = await measureEcho(engine, client, events, specs, baselineId, settings.keys, signal);
-		return [starts, echo];
+		const chaosRun = await measureChaosRun(settings.chaosRuns, WARMUP_CHAOS_RUNS, signal);
+		return [starts, echo, chaosRun];
 	} finally {
 		events.close();
 	}

@@ -57,10 +57,11 @@ export function formatReport(result: BenchResult): string {
 	const lines = [
 		`Steady State benchmark, ${result.at}, ${result.durationSeconds.toFixed(0)} s (${Object.entries(result.settings).map(([key, value]) => `${key} ${value}`).join(', ')})`,
 		`Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, ${machine.engine}, load ${machine.loadAverage.start.toFixed(2)} -> ${machine.loadAverage.end.toFixed(2)}`,
-		'All times in milliseconds. Ratio = platform / baseline (straight on the Docker API, same run, interleaved).',
+		'All times in milliseconds. Ratio = ours / baseline, measured in the same run, interleaved. Baselines: lab start and',
+		'keystroke echo straight on the Docker API; chaos run a plain Node script making the same probe calls.',
 		'',
 	];
-	const rows = [['metric', 'n', 'platform p50', 'platform tail', 'baseline p50', 'baseline tail', 'ratio p50', 'ratio tail']];
+	const rows = [['metric', 'n', 'ours p50', 'ours tail', 'baseline p50', 'baseline tail', 'ratio p50', 'ratio tail']];
 	for (const comparison of result.comparisons) {
 		const platform = summarize(comparison.platform);
 		const baseline = summarize(comparison.baseline);
