@@ -60,3 +60,13 @@ test('a learner writes, validates, runs and reports an experiment in the termina
 
 	await lab.stop();
 });
+
+test('the platform serves the experiment JSON Schema at its stable address, for editors', async ({ request }) => {
+	const response = await request.get('/schemas/experiment.schema.json');
+	expect(response.status()).toBe(200);
+	expect(response.headers()['content-type']).toContain('json');
+	const schema = await response.json();
+	expect(schema.$id).toContain('/schemas/experiment.schema.json');
+	expect(schema.required).toEqual(expect.arrayContaining(['title', 'description', 'method']));
+	expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['steady-state-hypothesis', 'method', 'rollbacks', 'configuration', 'secrets']));
+});

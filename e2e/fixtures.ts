@@ -14,8 +14,13 @@ export const test = base.extend<{ lab: LabPage }, { platform: PlatformProcess }>
 	baseURL: async ({ platform }, use) => {
 		await use(platform.url);
 	},
-	lab: async ({ page }, use) => {
+	lab: async ({ page, platform }, use, testInfo) => {
 		await use(new LabPage(page));
+		// A failure on a CI machine is only as useful as what the server said meanwhile.
+		if (testInfo.status !== testInfo.expectedStatus) {
+			await testInfo.attach('platform.log', { body: platform.log, contentType: 'text/plain' });
+			console.error(`Platform log (last lines):\n${platform.log.trimEnd().split('\n').slice(-30).join('\n')}`);
+		}
 	},
 });
 
