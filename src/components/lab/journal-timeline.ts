@@ -5,6 +5,11 @@ type PlotModule = typeof import('@observablehq/plot');
 
 /** How often the list of runs is fetched while the lab runs and the tab is visible. */
 const POLL_MS = 5000;
+/**
+ * The first look waits a moment: the lab has just started, and the terminal is opening its shell
+ * in the same workstation. Nobody has run an experiment in the first second anyway.
+ */
+const FIRST_POLL_MS = 1500;
 const ROW_HEIGHT = 30;
 const MARGIN = { top: 8, right: 24, bottom: 40, left: 136 };
 /** Bars narrower than this many pixels would vanish; instant activities still get a sliver. */
@@ -28,6 +33,7 @@ export class JournalTimeline extends HTMLElement {
 	private labId = '';
 	private isActive = false;
 	private timer: number | undefined;
+	private firstPoll: number | undefined;
 	private loading: Promise<void> | undefined;
 	private entries: JournalEntry[] = [];
 	private listSignature = '';
@@ -78,12 +84,13 @@ export class JournalTimeline extends HTMLElement {
 		this.isActive = value;
 		this.hidden = !value;
 		window.clearInterval(this.timer);
+		window.clearTimeout(this.firstPoll);
 		this.timer = undefined;
 		if (value) {
 			this.timer = window.setInterval(() => {
 				if (document.visibilityState === 'visible') void this.refresh();
 			}, POLL_MS);
-			void this.refresh();
+			this.firstPoll = window.setTimeout(() => void this.refresh(), FIRST_POLL_MS);
 		} else {
 			this.entries = [];
 			this.listSignature = '';
