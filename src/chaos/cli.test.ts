@@ -306,6 +306,13 @@ describe('chaos run', () => {
 		expect(journal.rollbacks).toEqual([]);
 	});
 
+	it('says that controls are not run rather than skipping them silently', async () => {
+		const { code, stderr } = await run(experiment({ controls: [{ name: 'tracing', provider: { type: 'python', module: 'chaostracing.control' } }] }));
+		expect(code).toBe(0);
+		expect(stderr).toContain('declares controls');
+		expect((await run(experiment())).stderr).not.toContain('declares controls');
+	});
+
 	it('an experiment without hypothesis probes just explores', async () => {
 		const { code, journal } = await run(experiment({ 'steady-state-hypothesis': undefined }));
 		expect(code).toBe(0);

@@ -90,6 +90,8 @@ class ExperimentRun {
 		const started = performance.now();
 		const start = timestamp();
 		if (options.dry) log.warning('Dry mode enabled');
+		// Controls are Python extensions in the reference tool; saying so beats silently skipping them.
+		if (usesControls(experiment)) log.warning('This experiment declares controls; they are Python extensions of the reference tool, and this runner does not run them.');
 		log.info(`Steady-state strategy: ${options.hypothesisStrategy}`);
 		log.info(`Rollbacks strategy: ${options.rollbackStrategy}`);
 
@@ -381,6 +383,16 @@ class ExperimentRun {
 		await sleep(seconds, this.options.signal);
 		if (this.options.signal?.aborted) throw new Interrupted();
 	}
+}
+
+function usesControls(experiment: Experiment): boolean {
+	const activities = [...(experiment['steady-state-hypothesis']?.probes ?? []), ...experiment.method, ...(experiment.rollbacks ?? [])];
+	const declared = (controls: unknown) => Array.isArray(controls) && controls.length > 0;
+	return (
+		declared(experiment.controls) ||
+		declared(experiment['steady-state-hypothesis']?.controls) ||
+		activities.some((activity) => !isRef(activity) && declared(activity.controls))
+	);
 }
 
 /** Resolves after `seconds`, or at once when `signal` aborts. */
