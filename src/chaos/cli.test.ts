@@ -306,6 +306,18 @@ describe('chaos run', () => {
 		expect(journal.rollbacks).toEqual([]);
 	});
 
+	it('a probe tolerance calling a process passes whatever it prints, as in the reference, and says so', async () => {
+		const probe = {
+			...healthProbe(),
+			// A mapping, so the runner can add the output as arguments.value (flattened to `value <output>`).
+			tolerance: { type: 'probe', name: 'says-no', provider: { type: 'process', path: 'sh', arguments: { '-c': 'echo no; exit 3' } } },
+		};
+		const { code, journal, stderr } = await run(experiment({ 'steady-state-hypothesis': { title: 'Up', probes: [probe] } }));
+		expect(code).toBe(0);
+		expect(journal.steady_states.before?.probes[0]?.tolerance_met).toBe(true);
+		expect(stderr).toContain('passes whenever that probe runs');
+	});
+
 	it('says that controls are not run rather than skipping them silently', async () => {
 		const { code, stderr } = await run(experiment({ controls: [{ name: 'tracing', provider: { type: 'python', module: 'chaostracing.control' } }] }));
 		expect(code).toBe(0);

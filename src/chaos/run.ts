@@ -186,6 +186,11 @@ class ExperimentRun {
 			entry.tolerance_met = true;
 			// No tolerance is checked in a dry run: nothing ran to produce an output.
 			if (this.options.dry) continue;
+			if (isAlwaysTruthyProbeTolerance(activity.tolerance)) {
+				this.log.warning(
+					`Probe '${activity.name}': its probe tolerance passes whenever that probe runs, because an http or process result is a mapping and the reference counts any non-empty mapping as true; to check what it returned, use a regex, jsonpath or range tolerance with a "target".`,
+				);
+			}
 			// Only reachable with --no-validation: the reference treats a missing tolerance as not met.
 			const outcome =
 				activity.tolerance === undefined
@@ -383,6 +388,13 @@ class ExperimentRun {
 		await sleep(seconds, this.options.signal);
 		if (this.options.signal?.aborted) throw new Interrupted();
 	}
+}
+
+/** The reference's trap: a probe tolerance calling http or process gets a dict back, which Python counts as true. */
+function isAlwaysTruthyProbeTolerance(tolerance: unknown): boolean {
+	if (typeof tolerance !== 'object' || tolerance === null || Array.isArray(tolerance)) return false;
+	const { type, provider } = tolerance as { type?: unknown; provider?: { type?: unknown } };
+	return type === 'probe' && (provider?.type === 'http' || provider?.type === 'process');
 }
 
 function usesControls(experiment: Experiment): boolean {
