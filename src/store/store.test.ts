@@ -46,7 +46,7 @@ describe('opening a store', () => {
 		open();
 
 		const tables = query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-		expect(tables.map((table) => table.name)).toEqual(['check_results', 'learners', 'meta', 'sandboxes', 'schema_version', 'sessions']);
+		expect(tables.map((table) => table.name)).toEqual(['check_results', 'fault_log', 'learners', 'meta', 'sandboxes', 'schema_version', 'sessions']);
 		expect(query<{ version: number }>('SELECT version FROM schema_version')).toEqual([{ version: expect.any(Number) }]);
 	});
 
@@ -199,6 +199,53 @@ describe('check results', () => {
 
 	it('are empty for a lab never checked', () => {
 		expect(withLearners(open()).latestCheckResults('ada', 'steady-state')).toEqual([]);
+	});
+});
+
+describe('the fault log', () => {
+	const fault = { sandboxId: 'sb-1', learnerId: 'ada', labId: 'steady-state', kind: 'pause', target: 'redis', parameters: {}, outcome: 'applied', message: 'Paused redis.' } as const;
+
+	it('gives a learner\'s faults for one lab, newest first, with their parameters as written', () => {
+		const store = withLearners(open());
+		const first = store.addFault({ ...fault, kind: 'cpu', parameters: { workers: 1, seconds: 30 } });
+		store.addFault({ ...fault, labId: 'other-lab' });
+		store.addFault({ ...fault, learnerId: 'bob' });
+		const last = store.addFault({ ...fault, kind: 'unpause', outcome: 'reverted', message: 'Unpaused redis.' });
+
+		expect(store.faultLog('ada', 'steady-state')).toEqual([last, first]);
+		expect(first).toEqual({ ...fault, kind: 'cpu', parameters: { workers: 1, seconds: 30 }, id: expect.any(Number), at: expect.any(String) });
+		expect(last.id).toBeGreaterThan(first.id);
+	});
+
+	it('keeps at most the asked number of entries, the newest ones', () => {
+		const store = withLearners(open());
+		for (const target of ['a', 'b', 'c']) store.addFault({ ...fault, target });
+
+		expect(store.faultLog('ada', 'steady-state', 2).map((entry) => entry.target)).toEqual(['c', 'b']);
+	});
+
+	it('accepts only the four outcomes and learners that exist', () => {
+		const store = withLearners(open());
+
+		expect(() => store.addFault({ ...fault, outcome: 'maybe' as 'applied' })).toThrow(/CHECK constraint/);
+		expect(() => store.addFault({ ...fault, learnerId: 'nobody' })).toThrow(/FOREIGN KEY/);
+		expect(store.faultLog('ada', 'steady-state')).toEqual([]);
+	});
+
+	it('is added to a database made before it, keeping what was there', () => {
+		const old = open();
+		old.ensureLearner('ada', 'Ada');
+		old.close();
+		// Roll the file back to the first schema, as a database from before the fault log would be.
+		const raw = new DatabaseSync(file);
+		raw.exec('DROP TABLE fault_log; UPDATE schema_version SET version = 1;');
+		raw.close();
+
+		const store = open();
+		store.addFault(fault);
+
+		expect(store.faultLog('ada', 'steady-state')).toHaveLength(1);
+		expect(query<{ version: number }>('SELECT version FROM schema_version')).toEqual([{ version: 2 }]);
 	});
 });
 

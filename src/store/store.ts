@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
 /**
- * The platform's memory: learners, their sandboxes, and their check results, in one embedded SQLite
+ * The platform's memory: learners, their sandboxes, their check results and fault logs, in one embedded SQLite
  * file. Writes are synchronous and small; WAL lets readers (e.g. a backup) go on while it writes.
  */
 
@@ -27,6 +27,24 @@ export interface CheckResultRecord {
 	passed: boolean;
 	message: string;
 	checkedAt: string;
+}
+
+/** What became of a fault request: the platform did it, would not, could not, or undid it. */
+export type FaultOutcome = 'applied' | 'refused' | 'failed' | 'reverted';
+
+/** One line of a learner's fault log: every request to inject a fault, and every revert. */
+export interface FaultRecord {
+	id: number;
+	at: string;
+	sandboxId: string;
+	learnerId: string;
+	labId: string;
+	kind: string;
+	/** A member name of the sandbox, or what the request named (possibly nothing valid). */
+	target: string;
+	parameters: Record<string, unknown>;
+	outcome: FaultOutcome;
+	message: string;
 }
 
 /** Each entry moves the schema one version forward; applied in order, once, inside a transaction. */
@@ -58,6 +76,19 @@ const MIGRATIONS: string[] = [
 	   checked_at TEXT NOT NULL
 	 );
 	 CREATE INDEX check_results_by_task ON check_results(learner_id, lab_id, task_id, id);`,
+	`CREATE TABLE fault_log (
+	   id INTEGER PRIMARY KEY AUTOINCREMENT,
+	   at TEXT NOT NULL,
+	   sandbox_id TEXT NOT NULL,
+	   learner_id TEXT NOT NULL REFERENCES learners(id),
+	   lab_id TEXT NOT NULL,
+	   kind TEXT NOT NULL,
+	   target TEXT NOT NULL,
+	   parameters TEXT NOT NULL,
+	   outcome TEXT NOT NULL CHECK (outcome IN ('applied', 'refused', 'failed', 'reverted')),
+	   message TEXT NOT NULL
+	 );
+	 CREATE INDEX fault_log_by_lab ON fault_log(learner_id, lab_id, id);`,
 ];
 
 /** States in which a sandbox holds engine objects; at most one such sandbox per learner and lab. */
@@ -157,6 +188,33 @@ export class Store {
 		}));
 	}
 
+	addFault(entry: Omit<FaultRecord, 'id' | 'at'>): FaultRecord {
+		const at = now();
+		const result = this.db
+			.prepare('INSERT INTO fault_log (at, sandbox_id, learner_id, lab_id, kind, target, parameters, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+			.run(at, entry.sandboxId, entry.learnerId, entry.labId, entry.kind, entry.target, JSON.stringify(entry.parameters), entry.outcome, entry.message);
+		return { ...entry, id: Number(result.lastInsertRowid), at };
+	}
+
+	/** A learner's fault log for one lab, across all its sandboxes, newest first. */
+	faultLog(learnerId: string, labId: string, limit = 500): FaultRecord[] {
+		const rows = this.db
+			.prepare('SELECT * FROM fault_log WHERE learner_id = ? AND lab_id = ? ORDER BY id DESC LIMIT ?')
+			.all(learnerId, labId, limit) as unknown as FaultRow[];
+		return rows.map((row) => ({
+			id: row.id,
+			at: row.at,
+			sandboxId: row.sandbox_id,
+			learnerId: row.learner_id,
+			labId: row.lab_id,
+			kind: row.kind,
+			target: row.target,
+			parameters: JSON.parse(row.parameters) as Record<string, unknown>,
+			outcome: row.outcome,
+			message: row.message,
+		}));
+	}
+
 	/** Reads the version and applies what is missing in one write transaction, so two processes starting on one file cannot both migrate. */
 	private migrate(): void {
 		this.db.exec('BEGIN IMMEDIATE');
@@ -197,6 +255,19 @@ interface CheckResultRow {
 	passed: number;
 	message: string;
 	checked_at: string;
+}
+
+interface FaultRow {
+	id: number;
+	at: string;
+	sandbox_id: string;
+	learner_id: string;
+	lab_id: string;
+	kind: string;
+	target: string;
+	parameters: string;
+	outcome: FaultOutcome;
+	message: string;
 }
 
 function fromSandboxRow(row: SandboxRow): SandboxRecord {

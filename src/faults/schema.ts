@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { problemsFromZod, withFix } from '../schemas/problems.ts';
+import { LabError } from '../platform/errors.ts';
+
+/**
+ * A learner's request for a state or resource fault in their own sandbox, as it arrives from the
+ * fault API or the `faults` command. Each kind has its own strict parameters; targets are member
+ * names of the sandbox (whether one exists is the service's question, not the schema's).
+ */
+
+/** Signals a learner may send, by their full name; `KILL`, `kill` and `SIGKILL` all mean SIGKILL. */
+export const SIGNALS = ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+/** A pressure fault never outlives this, whatever was asked; the lab is a short exercise. */
+export const MAX_PRESSURE_SECONDS = 600;
+/** CPU workers when the target has no CPU limit of its own; with one, its limit rounded up (at most this). */
+export const MAX_CPU_WORKERS = 4;
+/** The largest memory limit a lab manifest can give a container. */
+export const MAX_MEMORY_MEGABYTES = 2048;
+
+const target = withFix(
+	z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'must be a container name'),
+	'Name one of your sandbox\'s containers, e.g. `redis`.',
+);
+
+const signal = withFix(
+	z
+		.string()
+		.transform((value) => {
+			const upper = value.trim().toUpperCase();
+			return upper.startsWith('SIG') ? upper : `SIG${upper}`;
+		})
+		.pipe(z.enum(SIGNALS)),
+	`Give one of ${SIGNALS.join(', ')} (with or without the SIG prefix).`,
+);
+
+const seconds = withFix(
+	z.number().int().min(1).max(MAX_PRESSURE_SECONDS).default(30),
+	`Give whole seconds from 1 to ${MAX_PRESSURE_SECONDS}, e.g. \`30\`.`,
+);
+
+const containerFault = <K extends string>(kind: K) => z.strictObject({ kind: z.literal(kind), target });
+
+export const faultSchemas = {
+	/** Sends a signal to the container's main process: the engine's `kill`. */
+	kill: z.strictObject({ kind: z.literal('kill'), target, signal: signal.default('SIGKILL') }),
+	stop: containerFault('stop'),
+	start: containerFault('start'),
+	restart: containerFault('restart'),
+	pause: containerFault('pause'),
+	unpause: containerFault('unpause'),
+	/** Signals every process of that name inside the target, as the target's own user. */
+	'kill-process': z.strictObject({
+		kind: z.literal('kill-process'),
+		target,
+		process: withFix(
+			z.string().regex(/^[A-Za-z0-9._+:-]{1,64}$/, 'must be a process name'),
+			'Give the process\'s command name as `ps` shows it, e.g. `redis-server`.',
+		),
+		signal: signal.default('SIGKILL'),
+	}),
+	/** Busy loops inside the target, so the load counts against the target's own CPU limit. */
+	cpu: z.strictObject({
+		kind: z.literal('cpu'),
+		target,
+		workers: withFix(
+			z.number().int().min(1).max(MAX_CPU_WORKERS).default(1),
+			`Give a whole number of busy workers from 1 to ${MAX_CPU_WORKERS} (at most the target's CPU limit, rounded up).`,
+		),
+		seconds,
+	}),
+	/** Memory held by a process inside the target, so it counts against the target's own memory limit. */
+	memory: z.strictObject({
+		kind: z.literal('memory'),
+		target,
+		megabytes: withFix(
+			z.number().int().min(1).max(MAX_MEMORY_MEGABYTES),
+			'Give whole megabytes, less than the target\'s memory limit, e.g. `64`.',
+		),
+		seconds,
+	}),
+} as const;
+
+export type FaultKind = keyof typeof faultSchemas;
+export const FAULT_KINDS = Object.keys(faultSchemas) as FaultKind[];
+export type FaultRequest = { [K in FaultKind]: z.output<(typeof faultSchemas)[K]> }[FaultKind];
+export type PressureKind = 'cpu' | 'memory';
+
+/**
+ * Parses a request, or throws a 400 LabError naming the field, what is wrong, and the valid choices.
+ * The kind is looked up first, so an unknown kind is answered with the list of kinds rather than
+ * with every kind's parameters.
+ */
+export function parseFaultRequest(input: unknown): FaultRequest {
+	const kind = typeof input === 'object' && input !== null ? (input as { kind?: unknown }).kind : undefined;
+	if (typeof kind !== 'string' || !Object.hasOwn(faultSchemas, kind)) {
+		const got = typeof kind === 'string' ? `"${kind}" is not a fault kind` : 'The request names no fault kind';
+		throw new LabError(400, `${got}.`, `Set "kind" to one of: ${FAULT_KINDS.join(', ')}.`);
+	}
+	const schema: z.ZodType = faultSchemas[kind as FaultKind];
+	const result = schema.safeParse(input);
+	if (result.success) return result.data as FaultRequest;
+	const problems = problemsFromZod(result.error, schema, 'fault request');
+	const message = problems.map((problem) => `${problem.field || 'request'}: ${problem.message}`).join('; ');
+	const fixes = [...new Set(problems.map((problem) => problem.fix).filter((fix): fix is string => Boolean(fix)))];
+	throw new LabError(400, `Bad ${kind} fault: ${message}.`, fixes.join(' ') || undefined);
+}
+
+/** With a CPU limit (in the engine's nano-CPUs), as many busy workers as it allows, rounded up; without one, a fixed few. */
+export function cpuWorkerBound(nanoCpus: number): number {
+	return nanoCpus > 0 ? Math.min(MAX_CPU_WORKERS, Math.ceil(nanoCpus / 1e9)) : MAX_CPU_WORKERS;
+}
+
+/** The request's parameters, as the fault log keeps them: everything but the kind and the target. */
+export function parametersOf(request: FaultRequest): Record<string, unknown> {
+	const { kind: _kind, target: _target, ...parameters } = request;
+	return parameters;
+}
