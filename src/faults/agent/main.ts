@@ -1,0 +1,59 @@
+import { parseArgs } from 'node:util';
+import { startAgent } from './agent.ts';
+
+/**
+ * The `faults` helper container's program. Its defaults are the container's layout, so the image
+ * runs it with no arguments; tests and a developer pass their own ports and socket.
+ */
+
+const USAGE = `usage: faults-agent [--host 0.0.0.0] [--port 80] [--proxy-port 8474] [--channel /run/steady-state/platform.sock]
+
+  --host        address both APIs listen on (default 0.0.0.0)
+  --port        port of the fault API, forwarded to the platform (default 80)
+  --proxy-port  port of the Toxiproxy-compatible proxy API (default 8474)
+  --channel     the platform's UNIX socket for this sandbox (default /run/steady-state/platform.sock)`;
+
+function fail(message: string): never {
+	process.stderr.write(`faults-agent: ${message}\n`);
+	process.exit(2);
+}
+
+function portOption(name: string, value: string): number {
+	const port = Number(value);
+	if (!/^\d+$/.test(value) || port > 65535) fail(`--${name} must be a number from 0 to 65535, got "${value}"\n${USAGE}`);
+	return port;
+}
+
+async function main(): Promise<void> {
+	let values;
+	try {
+		({ values } = parseArgs({
+			options: {
+				host: { type: 'string', default: '0.0.0.0' },
+				port: { type: 'string', default: '80' },
+				'proxy-port': { type: 'string', default: '8474' },
+				channel: { type: 'string', default: '/run/steady-state/platform.sock' },
+				help: { type: 'boolean', short: 'h' },
+			},
+		}));
+	} catch (error) {
+		fail(`${(error as Error).message}\n${USAGE}`);
+	}
+	if (values.help) {
+		process.stdout.write(`${USAGE}\n`);
+		return;
+	}
+	const port = portOption('port', values.port);
+	const proxyPort = portOption('proxy-port', values['proxy-port']);
+	const agent = await startAgent({ host: values.host, port, proxyPort, channel: values.channel }).catch((error: Error) =>
+		fail(`cannot listen on ${values.host}: ${error.message}`),
+	);
+	process.stdout.write(`faults agent: fault API on ${values.host}:${agent.port}, proxy API on ${values.host}:${agent.proxyPort}, platform channel ${values.channel}\n`);
+	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+		process.once(signal, () => {
+			void agent.close().then(() => process.exit(0));
+		});
+	}
+}
+
+await main();

@@ -1,0 +1,270 @@
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+
+/**
+ * The workstation's `faults` command: the learner's fault API (the sandbox's `faults` helper) from
+ * a terminal or a Chaos Toolkit process probe. It only shapes requests; the platform checks them,
+ * so a refusal prints the platform's own reason and fix.
+ */
+
+export interface Io {
+	stdout: (text: string) => void;
+	stderr: (text: string) => void;
+	env: Record<string, string | undefined>;
+}
+
+export const DEFAULT_URL = 'http://faults';
+
+/** Longer than the agent's own wait on the platform, so its 504 explains a slow answer. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+const PROXY_HINT = 'Network faults go through the fault proxy: the Toxiproxy API at http://faults:8474.';
+
+/** What the fault proxy offers instead of each netem fault. */
+const NETEM = {
+	delay: 'add a latency toxic to the proxy in front of the service, e.g.\n  curl -X POST http://faults:8474/proxies/<proxy>/toxics -H \'Content-Type: application/json\' -d \'{"type": "latency", "attributes": {"latency": 500, "jitter": 50}}\'',
+	loss: 'add a timeout or reset_peer toxic, or cut the service off with\n  curl -X POST http://faults:8474/proxies/<proxy> -H \'Content-Type: application/json\' -d \'{"enabled": false}\'',
+	corrupt: 'add a slicer or limit_data toxic, which break the stream the way a damaged connection does.',
+	duplicate: 'add a slicer toxic with a delay, which changes the stream\'s timing; nothing duplicates packets.',
+} as const;
+type NetemKind = keyof typeof NETEM;
+
+interface Command {
+	usage: string;
+	summary: string;
+	options?: Record<string, { type: 'string' | 'boolean' }>;
+	/** Names of the positional arguments, all required. */
+	positionals: string[];
+	/** The fault request, or undefined for commands that are not a fault. */
+	request?: (args: Record<string, string>, values: Record<string, string | boolean | undefined>) => Record<string, unknown>;
+}
+
+const SIGNAL = { signal: { type: 'string' } } as const;
+const containerCommand = (kind: string, summary: string): Command => ({
+	usage: `faults ${kind} <target>`,
+	summary,
+	positionals: ['target'],
+	request: ({ target }) => ({ kind, target }),
+});
+
+const COMMANDS: Record<string, Command> = {
+	kill: {
+		usage: 'faults kill <target> [--signal KILL]',
+		summary: 'send a signal to a container\'s main process (default SIGKILL)',
+		options: SIGNAL,
+		positionals: ['target'],
+		request: ({ target }, { signal }) => ({ kind: 'kill', target, ...(signal === undefined ? {} : { signal }) }),
+	},
+	stop: containerCommand('stop', 'stop a container'),
+	start: containerCommand('start', 'start a stopped container'),
+	restart: containerCommand('restart', 'restart a container'),
+	pause: containerCommand('pause', 'freeze every process of a container'),
+	unpause: containerCommand('unpause', 'let a paused container run again'),
+	'kill-process': {
+		usage: 'faults kill-process <target> <process-name> [--signal KILL]',
+		summary: 'signal every process of that name inside a container',
+		options: SIGNAL,
+		positionals: ['target', 'process-name'],
+		request: ({ target, 'process-name': process }, { signal }) => ({ kind: 'kill-process', target, process, ...(signal === undefined ? {} : { signal }) }),
+	},
+	cpu: {
+		usage: 'faults cpu <target> [--workers 1] [--seconds 30]',
+		summary: 'busy CPU workers inside a container, within its own CPU limit',
+		options: { workers: { type: 'string' }, seconds: { type: 'string' } },
+		positionals: ['target'],
+		request: ({ target }, values) => ({ kind: 'cpu', target, ...numbers(values, ['workers', 'seconds']) }),
+	},
+	memory: {
+		usage: 'faults memory <target> --megabytes M [--seconds 30]',
+		summary: 'hold memory inside a container, within its own memory limit',
+		options: { megabytes: { type: 'string' }, seconds: { type: 'string' } },
+		positionals: ['target'],
+		request: ({ target }, values) => {
+			if (values.megabytes === undefined) throw new UsageError('memory needs --megabytes, e.g. --megabytes 64');
+			return { kind: 'memory', target, ...numbers(values, ['megabytes', 'seconds']) };
+		},
+	},
+	log: { usage: 'faults log [--json]', summary: 'every fault of this lab, newest first', options: { json: { type: 'boolean' } }, positionals: [] },
+	reset: { usage: 'faults reset', summary: 'undo every fault still in effect, proxies included', positionals: [] },
+	...Object.fromEntries(
+		(Object.keys(NETEM) as NetemKind[]).map((kind) => [
+			kind,
+			{ usage: `faults ${kind}`, summary: `${kind} on an interface: not on this kernel (no netem); use the fault proxy`, positionals: [] } satisfies Command,
+		]),
+	),
+};
+
+const USAGE = `usage: faults <command> [arguments]
+
+Faults in your own sandbox, through the fault API at ${DEFAULT_URL} (FAULTS_URL overrides it).
+
+commands:
+${Object.values(COMMANDS)
+	.map((command) => `  ${command.usage.padEnd(62)}${command.summary}`)
+	.join('\n')}
+
+Signals: KILL, TERM, INT, HUP, QUIT, USR1, USR2 (with or without SIG).
+${PROXY_HINT}
+Run \`faults <command> --help\` for one command.`;
+
+class UsageError extends Error {}
+
+/** Bad arguments: the command's usage, exit 2. Refusals and failures of the API: exit 1. */
+export async function main(argv: string[], io: Io): Promise<number> {
+	const [name, ...rest] = argv;
+	if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+		(name === undefined ? io.stderr : io.stdout)(`${USAGE}\n`);
+		return name === undefined ? 2 : 0;
+	}
+	const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+	if (!command) {
+		io.stderr(`faults: unknown command "${name}"\n\n${USAGE}\n`);
+		return 2;
+	}
+	let values: Record<string, string | boolean | undefined>;
+	let args: Record<string, string>;
+	try {
+		const parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+		values = parsed.values;
+		if (values.help) {
+			io.stdout(`usage: ${command.usage}\n  ${command.summary}\n\n${name in NETEM ? netemMessage(name as NetemKind) : `${PROXY_HINT}\n`}`);
+			return 0;
+		}
+		if (parsed.positionals.length !== command.positionals.length) {
+			const wanted = command.positionals.length === 0 ? 'no arguments' : command.positionals.map((positional) => `<${positional}>`).join(' ');
+			throw new UsageError(`${name} takes ${wanted}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}`);
+		}
+		args = Object.fromEntries(command.positionals.map((positional, index) => [positional, parsed.positionals[index] ?? '']));
+	} catch (error) {
+		io.stderr(`faults: ${(error as Error).message}\nusage: ${command.usage}\n`);
+		return 2;
+	}
+
+	if (name in NETEM) {
+		io.stderr(`faults: ${netemMessage(name as NetemKind)}`);
+		return 1;
+	}
+
+	const url = (io.env.FAULTS_URL || DEFAULT_URL).replace(/\/+$/, '');
+	try {
+		if (command.request) {
+			let request: Record<string, unknown>;
+			try {
+				request = command.request(args, values);
+			} catch (error) {
+				if (!(error instanceof UsageError)) throw error;
+				io.stderr(`faults: ${error.message}\nusage: ${command.usage}\n`);
+				return 2;
+			}
+			const record = (await call(url, 'POST', '/faults', request)) as { message?: string };
+			io.stdout(`${record.message ?? 'Done.'}\n`);
+		} else if (name === 'log') {
+			const body = (await call(url, 'GET', '/faults')) as { faults?: LogEntry[] };
+			io.stdout(values.json ? `${JSON.stringify(body, null, 2)}\n` : formatLog(body.faults ?? []));
+		} else {
+			const body = (await call(url, 'POST', '/reset')) as { reverted?: LogEntry[] };
+			const reverted = body.reverted ?? [];
+			io.stdout(
+				reverted.length === 0
+					? 'Nothing was in effect; the proxies are reset (enabled, no toxics).\n'
+					: `${reverted.map((entry) => entry.message).join('\n')}\nThe proxies are reset (enabled, no toxics).\n`,
+			);
+		}
+		return 0;
+	} catch (error) {
+		if (!(error instanceof ApiFailure)) throw error;
+		io.stderr(`faults: ${error.message}\n${error.fix ? `${error.fix}\n` : ''}`);
+		return 1;
+	}
+}
+
+function netemMessage(kind: NetemKind): string {
+	return `${kind} is an interface fault (netem), and this machine's kernel has no netem, so it cannot be applied here.\n${PROXY_HINT} To get the same effect, ${NETEM[kind]}\n`;
+}
+
+function numbers(values: Record<string, string | boolean | undefined>, names: string[]): Record<string, number> {
+	const result: Record<string, number> = {};
+	for (const name of names) {
+		const value = values[name];
+		if (typeof value !== 'string') continue;
+		if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
+		result[name] = Number(value);
+	}
+	return result;
+}
+
+interface LogEntry {
+	at: string;
+	kind: string;
+	target: string;
+	parameters: Record<string, unknown>;
+	outcome: string;
+	message: string;
+}
+
+/** The log as a table: one line per fault, the message last so a long one only runs off the right edge. */
+export function formatLog(entries: LogEntry[]): string {
+	if (entries.length === 0) return 'No faults yet.\n';
+	const rows = entries.map((entry) => [
+		entry.at.replace('T', ' ').replace(/\.\d+Z$|Z$/, ''),
+		entry.kind,
+		entry.target,
+		Object.entries(entry.parameters ?? {})
+			.map(([key, value]) => `${key}=${String(value)}`)
+			.join(' ') || '-',
+		entry.outcome,
+		entry.message,
+	]);
+	const header = ['TIME (UTC)', 'KIND', 'TARGET', 'PARAMETERS', 'OUTCOME', 'MESSAGE'];
+	const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+	const line = (cells: string[]) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
+	return `${[header, ...rows].map(line).join('\n')}\n`;
+}
+
+class ApiFailure extends Error {
+	readonly fix: string | undefined;
+	constructor(message: string, fix?: string) {
+		super(message);
+		this.fix = fix;
+	}
+}
+
+/** One JSON exchange with the fault API; anything but a 2xx becomes an ApiFailure with the API's own words. */
+function call(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+	const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+	return new Promise((resolve, reject) => {
+		let target: URL;
+		try {
+			target = new URL(`${base}${path}`);
+		} catch {
+			reject(new ApiFailure(`FAULTS_URL "${base}" is not a URL.`, `Unset it to use ${DEFAULT_URL}, or give one like http://faults.`));
+			return;
+		}
+		const request = http.request(
+			target,
+			{ method, headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}, timeout: REQUEST_TIMEOUT_MS },
+			(response) => {
+				const chunks: Buffer[] = [];
+				response.on('data', (chunk: Buffer) => chunks.push(chunk));
+				response.on('error', (error) => reject(new ApiFailure(`the fault API at ${base} broke off its answer: ${error.message}`, 'Try again in a moment.')));
+				response.on('end', () => {
+					const status = response.statusCode ?? 0;
+					const text = Buffer.concat(chunks).toString('utf8');
+					let json: { error?: unknown; fix?: unknown } | undefined;
+					try {
+						json = JSON.parse(text);
+					} catch {
+						reject(new ApiFailure(`the fault API at ${base} answered ${status} with something that is not JSON.`, `Check that FAULTS_URL points at the fault API (default ${DEFAULT_URL}).`));
+						return;
+					}
+					if (status >= 200 && status < 300) resolve(json);
+					else if (typeof json?.error === 'string') reject(new ApiFailure(json.error, typeof json.fix === 'string' ? json.fix : undefined));
+					else reject(new ApiFailure(`the fault API at ${base} answered ${status}.`));
+				});
+			},
+		);
+		request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+		request.on('error', (error) => reject(new ApiFailure(`cannot reach the fault API at ${base}: ${error.message}`, 'It runs in your sandbox as `faults`; wait a moment and try again, or reset the lab.')));
+		request.end(payload);
+	});
+}
