@@ -108,6 +108,21 @@ describe('hardenedHostConfig gives a learner\'s container', () => {
 	});
 });
 
+describe('the platform channel', () => {
+	it('is mounted into a helper, and only its own folder', () => {
+		const helper = hardenedHostConfig(spec({ name: 'faults', role: 'helper', channel: '/srv/steady/channels/a1b2c3d4e5f6' }), NETWORK);
+		expect(helper.Binds).toEqual(['/srv/steady/channels/a1b2c3d4e5f6:/run/steady-state:rw']);
+		expect(helper.CapDrop).toEqual(['ALL']);
+		expect(helper.Privileged).toBe(false);
+	});
+
+	it('is refused for a workstation or a service, and as a relative path', () => {
+		expect(() => hardenedHostConfig(spec({ channel: '/srv/steady/channels/x' }), NETWORK)).toThrow(/Only a helper/);
+		expect(() => hardenedHostConfig(spec({ role: 'service', channel: '/srv/x' }), NETWORK)).toThrow(/Only a helper/);
+		expect(() => hardenedHostConfig(spec({ role: 'helper', channel: 'channels/x' }), NETWORK)).toThrow(/absolute/);
+	});
+});
+
 describe('the tmpfs mounts of hardenedHostConfig', () => {
 	it('are the ones the spec asks for, each without setuid or device files', () => {
 		const mounts = tmpfsOptions(hardenedHostConfig(spec(), NETWORK));

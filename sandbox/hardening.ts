@@ -1,11 +1,13 @@
 import type Docker from 'dockerode';
-import type { ContainerSpec } from './spec.ts';
+import path from 'node:path';
+import { CHANNEL_MOUNT, type ContainerSpec } from './spec.ts';
 
 /**
  * The one place that decides what a sandbox container may do. Every container a learner can reach
  * gets this profile (see the sandbox facts in the shared reference): no capabilities, no privilege
  * escalation, the engine's default seccomp profile (by not overriding it), bounded processes,
- * memory, CPU, open files and logs, and no host paths, host network or Docker socket.
+ * memory, CPU, open files and logs, and no host paths (but a helper's channel folder), host
+ * network or Docker socket.
  */
 export function hardenedHostConfig(spec: ContainerSpec, network: string): Docker.HostConfig {
 	if (!network.startsWith('ss-')) {
@@ -39,7 +41,7 @@ export function hardenedHostConfig(spec: ContainerSpec, network: string): Docker
 		Tmpfs: Object.fromEntries(
 			Object.entries(spec.tmpfs).map(([path, options]) => [path, tmpfsOptions(options)]),
 		),
-		Binds: [],
+		Binds: channelBinds(spec),
 		Mounts: [],
 		RestartPolicy: { Name: 'no' },
 		// The engine's DNS never answers for names outside the sandbox (or for a stopped container),
@@ -48,6 +50,17 @@ export function hardenedHostConfig(spec: ContainerSpec, network: string): Docker
 		// Missing from @types/dockerode, but in the engine API since 1.41.
 		...({ CgroupnsMode: 'private' } as Docker.HostConfig),
 	};
+}
+
+/**
+ * The one host path any sandbox container may see: a helper's channel folder, holding nothing but
+ * the platform's socket for that sandbox. A workstation or service asking for one is a bug.
+ */
+function channelBinds(spec: ContainerSpec): string[] {
+	if (!spec.channel) return [];
+	if (spec.role !== 'helper') throw new Error(`Only a helper container gets the platform channel, not the ${spec.role} "${spec.name}"`);
+	if (!path.isAbsolute(spec.channel)) throw new Error(`The channel folder must be an absolute path, not "${spec.channel}"`);
+	return [`${spec.channel}:${CHANNEL_MOUNT}:rw`];
 }
 
 const TMPFS_DEFAULTS = 'rw,nosuid,nodev,size=64m';

@@ -17,6 +17,7 @@ const engine = connectEngine();
 const platformId = `test${randomBytes(4).toString('hex')}`;
 let lab: Lab;
 let tags: Record<string, string>;
+let channel: string;
 
 function newSpec(containers?: ContainerSpec[]): SandboxSpec {
 	return {
@@ -24,7 +25,7 @@ function newSpec(containers?: ContainerSpec[]): SandboxSpec {
 		sandboxId: randomBytes(6).toString('hex'),
 		learnerId: 'learner-1',
 		labId: lab.id,
-		containers: containers ?? containerSpecs(lab, tags),
+		containers: containers ?? containerSpecs(lab, tags, channel),
 	};
 }
 
@@ -33,7 +34,7 @@ async function shell(sandbox: Sandbox, command: string) {
 }
 
 beforeAll(async () => {
-	({ lab, tags } = await loadLab());
+	({ lab, tags, channel } = await loadLab());
 });
 
 afterAll(async () => {
@@ -138,7 +139,7 @@ describe('a learner sandbox', () => {
 
 describe('sandbox lifecycle', () => {
 	it('removes every container and the network of a sandbox that never becomes ready, before throwing', async () => {
-		const specs = containerSpecs(lab, tags).map((container) =>
+		const specs = containerSpecs(lab, tags, channel).map((container) =>
 			container.name === 'redis' ? { ...container, ready: { exec: ['false'], timeoutSeconds: 2 } } : container,
 		);
 		const spec = newSpec(specs);

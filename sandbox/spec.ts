@@ -5,7 +5,11 @@ export interface SandboxSpec extends SandboxIdentity {
 	containers: ContainerSpec[];
 }
 
-export type ContainerRole = 'workstation' | 'service';
+/**
+ * `workstation`: where the learner's terminal opens. `service`: the system under test. `helper`: a
+ * platform-owned container the learner reaches over the network but never controls (the fault agent).
+ */
+export type ContainerRole = 'workstation' | 'service' | 'helper';
 
 export interface ContainerSpec {
 	/** The container's name inside the sandbox: its hostname and its DNS name on the sandbox network. */
@@ -23,7 +27,15 @@ export interface ContainerSpec {
 	readOnlyRoot: boolean;
 	/** Writable in-memory mounts: absolute path to mount options (e.g. `uid=1000,gid=1000,mode=0755`). */
 	tmpfs: Record<string, string>;
+	/**
+	 * Helpers only: a host folder holding the platform's socket for this one sandbox, mounted at
+	 * CHANNEL_MOUNT. It is the helper's only way to the platform, and no other container gets it.
+	 */
+	channel?: string;
 }
+
+/** Where a helper finds its sandbox's channel to the platform. */
+export const CHANNEL_MOUNT = '/run/steady-state';
 
 export interface ResourceLimits {
 	cpus: number;

@@ -73,6 +73,7 @@ describe('the labs in this repository', () => {
 		expect(lab?.workstation).toBe('workstation');
 		expect(lab?.checkScripts.get('probe')).toBe(await readFile(path.join(repositoryRoot, 'labs/steady-state/checks/probe.sh'), 'utf8'));
 		expect(lab?.containerImages).toEqual({
+			faults: 'faults',
 			workstation: 'lab-steady-state-workstation',
 			storefront: 'lab-steady-state-storefront',
 			redis: 'lab-steady-state-redis',
@@ -92,13 +93,14 @@ describe('the labs in this repository', () => {
 		);
 	});
 
-	it('bundle the chaos runner into the workstation image as one Node module with a shebang', async () => {
+	it('bundle the chaos runner and the faults command into the workstation image, each one Node module with a shebang', async () => {
 		const catalog = await LabCatalog.load(repositoryRoot);
 		const workstation = catalog.recipes.find((recipe) => recipe.name === 'workstation');
 		const files = await workstation?.generated?.();
 		const bundle = String(files?.['chaos/chaos.mjs'] ?? '');
 
-		expect(Object.keys(files ?? {})).toEqual(['chaos/chaos.mjs']);
+		expect(Object.keys(files ?? {})).toEqual(['chaos/chaos.mjs', 'faults/faults.mjs']);
+		expect(String(files?.['faults/faults.mjs']).startsWith('#!/usr/bin/env node\n')).toBe(true);
 		expect(bundle.startsWith('#!/usr/bin/env node\n')).toBe(true);
 		// Self-contained: nothing left for a node_modules the image does not have.
 		expect(bundle).not.toMatch(/from ["'](zod|yaml|esbuild)["']/);
@@ -127,16 +129,19 @@ describe('LabCatalog.load on a project of its own', () => {
 		const catalog = await LabCatalog.load(root);
 
 		expect(catalog.ids()).toEqual(['demo']);
-		expect(catalog.get('demo')?.containerImages).toEqual({ box: 'workstation', web: 'lab-demo-web' });
+		expect(catalog.get('demo')?.containerImages).toEqual({ faults: 'faults', box: 'workstation', web: 'lab-demo-web' });
 		expect(catalog.get('demo')?.checkScripts.get('probe')).toBe('#!/bin/sh\necho "demo check"\n');
-		expect(catalog.recipes.map((recipe) => recipe.name).sort()).toEqual(['lab-demo-web', 'workstation']);
+		expect(catalog.recipes.map((recipe) => recipe.name).sort()).toEqual(['faults', 'lab-demo-web', 'workstation']);
 	});
 
 	it('has no labs, only the platform\'s recipes, when there is no labs folder', async () => {
 		const catalog = await LabCatalog.load(root);
 
 		expect(catalog.list()).toEqual([]);
-		expect(catalog.recipes).toEqual([{ name: 'workstation', context: path.join(root, 'sandbox/images/workstation'), generated: expect.any(Function) }]);
+		expect(catalog.recipes).toEqual([
+			{ name: 'workstation', context: path.join(root, 'sandbox/images/workstation'), generated: expect.any(Function) },
+			{ name: 'faults', context: path.join(root, 'sandbox/images/faults'), generated: expect.any(Function) },
+		]);
 	});
 
 	it('leaves out a lab folder whose name starts with _', async () => {
@@ -235,7 +240,14 @@ describe('memberSpecs and containerSpecs', () => {
 		expect(memberSpecs(await demo())).toEqual([
 			{ name: 'box', role: 'workstation', user: '1000:1000', workdir: '/home/learner' },
 			{ name: 'web', role: 'service', user: 'www:www', workdir: undefined },
+			{ name: 'faults', role: 'helper', user: '65534:65534' },
 		]);
+	});
+
+	it('refuse a lab container named like the platform\'s fault agent', async () => {
+		await writeProject(demoLab(DEMO_MANIFEST.replace('  web:\n', '  faults:\n')));
+
+		await expect(LabCatalog.load(root)).rejects.toThrow(/"faults" is the name of the platform's fault agent/);
 	});
 
 	it('keep the workstation user and workdir a manifest gives', async () => {
@@ -243,12 +255,13 @@ describe('memberSpecs and containerSpecs', () => {
 		const lab = (await LabCatalog.load(root)).get('demo');
 
 		expect(lab && memberSpecs(lab)[0]).toEqual({ name: 'box', role: 'workstation', user: '2000', workdir: '/work' });
+		expect(lab && memberSpecs(lab).at(-1)).toEqual({ name: 'faults', role: 'helper', user: '65534:65534' });
 	});
 
 	it('give each container its image tag and the manifest\'s settings', async () => {
 		const lab = await demo();
 
-		const specs = containerSpecs(lab, { workstation: 'steady-state/workstation:aaa', 'lab-demo-web': 'steady-state/lab-demo-web:bbb' });
+		const specs = containerSpecs(lab, { workstation: 'steady-state/workstation:aaa', 'lab-demo-web': 'steady-state/lab-demo-web:bbb', faults: 'steady-state/faults:ccc' }, '/srv/channels/abc');
 
 		expect(specs).toEqual([
 			{
@@ -265,13 +278,16 @@ describe('memberSpecs and containerSpecs', () => {
 				tmpfs: { '/tmp': '', '/run': '' },
 			},
 			expect.objectContaining({ name: 'web', role: 'service', image: 'steady-state/lab-demo-web:bbb', command: ['web-server', '--port', '8080'] }),
+			// Every sandbox gets the platform's fault agent, the only container with the channel.
+			expect.objectContaining({ name: 'faults', role: 'helper', image: 'steady-state/faults:ccc', user: '65534:65534', readOnlyRoot: true, channel: '/srv/channels/abc' }),
 		]);
+		expect(specs.filter((spec) => spec.channel)).toHaveLength(1);
 	});
 
 	it('refuse to build specs when an image has no tag yet', async () => {
 		const lab = await demo();
 
-		expect(() => containerSpecs(lab, { workstation: 'steady-state/workstation:aaa' })).toThrowErrorMatchingInlineSnapshot(
+		expect(() => containerSpecs(lab, { workstation: 'steady-state/workstation:aaa', faults: 'steady-state/faults:ccc' }, '/srv/channels/abc')).toThrowErrorMatchingInlineSnapshot(
 			`[Error: No image was prepared for container web of lab demo]`,
 		);
 	});

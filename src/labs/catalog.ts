@@ -28,13 +28,43 @@ export interface LabSummary {
 
 /** Images the platform itself provides to every lab, by the name a manifest uses. */
 export const PLATFORM_IMAGES: Record<string, { recipe: string; folder: string; generated?: ImageRecipe['generated'] }> = {
-	// The workstation carries the `chaos` runner, bundled from src/chaos when the image is built.
+	// The workstation carries the `chaos` runner and the `faults` command, bundled when the image is built.
 	'platform/workstation': {
 		recipe: 'workstation',
 		folder: 'sandbox/images/workstation',
-		generated: async () => (await import('../chaos/bundle.ts')).workstationFiles(),
+		generated: async () => ({
+			'chaos/chaos.mjs': await (await import('../chaos/bundle.ts')).bundleChaos(),
+			'faults/faults.mjs': await (await import('../faults/cli/bundle.ts')).bundleFaultsCli(),
+		}),
 	},
 };
+
+/**
+ * The fault agent every sandbox gets as its helper container `faults`: the learner's fault API
+ * (`http://faults/`) and the Toxiproxy-compatible proxy (`http://faults:8474`). It forwards fault
+ * requests to the platform over the sandbox's own channel; the learner never controls it.
+ */
+export const FAULTS_HELPER = {
+	name: 'faults',
+	recipe: 'faults',
+	folder: 'sandbox/images/faults',
+	generated: async () => ({ 'agent/faults-agent.mjs': await (await import('../faults/agent/bundle.ts')).bundleFaultsAgent() }),
+} satisfies { name: string; recipe: string; folder: string; generated: ImageRecipe['generated'] };
+
+const FAULTS_HELPER_SPEC = {
+	role: 'helper',
+	// nobody: the agent needs no user of its own, and owns nothing in the image.
+	user: '65534:65534',
+	command: undefined,
+	env: {},
+	ready: {
+		exec: ['node', '-e', "require('http').get('http://127.0.0.1/health', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"],
+		timeoutSeconds: 30,
+	},
+	resources: { cpus: 0.25, memoryMb: 96, pids: 64 },
+	readOnlyRoot: true,
+	tmpfs: { '/tmp': '' },
+} satisfies Omit<ContainerSpec, 'name' | 'image'>;
 
 const TITLE = 'The labs have problems:';
 
@@ -53,7 +83,7 @@ export class LabCatalog {
 		const problems: Problem[] = [];
 		const labs = new Map<string, Lab>();
 		const recipes = new Map<string, ImageRecipe>(
-			Object.values(PLATFORM_IMAGES).map(({ recipe, folder, generated }) => [recipe, { name: recipe, context: path.join(projectRoot, folder), generated }]),
+			[...Object.values(PLATFORM_IMAGES), FAULTS_HELPER].map(({ recipe, folder, generated }) => [recipe, { name: recipe, context: path.join(projectRoot, folder), generated }]),
 		);
 		const entries = await readdir(labsDir, { withFileTypes: true }).catch(() => []);
 		for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
@@ -98,12 +128,14 @@ export function summarize(lab: Lab): LabSummary {
  * uid 1000 in /home/learner.
  */
 export function memberSpecs(lab: Lab): MemberSpec[] {
-	return Object.entries(lab.manifest.containers).map(([name, container]) => ({
+	const members: MemberSpec[] = Object.entries(lab.manifest.containers).map(([name, container]) => ({
 		name,
 		role: container.workstation ? 'workstation' : 'service',
 		user: container.user ?? (container.workstation ? '1000:1000' : undefined),
 		workdir: container.workdir ?? (container.workstation ? '/home/learner' : undefined),
 	}));
+	members.push({ name: FAULTS_HELPER.name, role: FAULTS_HELPER_SPEC.role, user: FAULTS_HELPER_SPEC.user });
+	return members;
 }
 
 /**
@@ -116,11 +148,18 @@ export async function labImageTags(lab: Lab, ensure: (recipe: string) => Promise
 	return tags;
 }
 
-/** The sandbox a lab asks for, with its images resolved to engine tags. */
-export function containerSpecs(lab: Lab, imageTags: Record<string, string>): ContainerSpec[] {
+/**
+ * The sandbox a lab asks for, with its images resolved to engine tags, plus the fault helper with
+ * `channel`, the host folder of this sandbox's channel to the platform.
+ */
+export function containerSpecs(lab: Lab, imageTags: Record<string, string>, channel: string): ContainerSpec[] {
 	return memberSpecs(lab).map((member) => {
-		const container = lab.manifest.containers[member.name];
 		const tag = imageTags[lab.containerImages[member.name] ?? ''];
+		if (member.name === FAULTS_HELPER.name) {
+			if (!tag) throw new Error(`No image was prepared for the fault helper of lab ${lab.id}`);
+			return { ...FAULTS_HELPER_SPEC, name: member.name, image: tag, channel };
+		}
+		const container = lab.manifest.containers[member.name];
 		if (!container || !tag) throw new Error(`No image was prepared for container ${member.name} of lab ${lab.id}`);
 		return {
 			...member,
@@ -180,8 +219,12 @@ async function loadLab(projectRoot: string, id: string, problems: Problem[]): Pr
 			checkScripts.set(task.id, script);
 		}
 	}
-	const containerImages: Record<string, string> = {};
+	const containerImages: Record<string, string> = { [FAULTS_HELPER.name]: FAULTS_HELPER.recipe };
 	for (const [name, container] of Object.entries(manifest.containers)) {
+		if (name === FAULTS_HELPER.name) {
+			problems.push({ file, ...at(['containers', name]), message: `"${name}" is the name of the platform's fault agent in every sandbox`, fix: 'Give this container another name.' });
+			continue;
+		}
 		const platformImage = PLATFORM_IMAGES[container.image];
 		if (container.image.startsWith('platform/') && !platformImage) {
 			problems.push({ file, ...at(['containers', name, 'image']), message: `"${container.image}" is not a platform image`, fix: `Use one of: ${Object.keys(PLATFORM_IMAGES).join(', ')}, or one of this lab's images.` });

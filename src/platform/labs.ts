@@ -3,8 +3,9 @@ import { probeEngine, type Engine, type EngineStatus } from '../../sandbox/engin
 import type { ImageBuilder, ImageProgress } from '../../sandbox/images.ts';
 import { removeUnknownSandboxes } from '../../sandbox/reconcile.ts';
 import { removeSandboxObjects, Sandbox, type SandboxProgress } from '../../sandbox/sandbox.ts';
+import type { FaultChannels } from '../faults/channel.ts';
 import { containerSpecs, labImageTags, memberSpecs, type Lab, type LabCatalog } from '../labs/catalog.ts';
-import type { CheckResultRecord, SandboxRecord, SandboxRecordState, Store } from '../store/store.ts';
+import type { CheckResultRecord, FaultRecord, SandboxRecord, SandboxRecordState, Store } from '../store/store.ts';
 import type { TerminalSession } from '../terminal/terminal-session.ts';
 import type { Terminals } from '../terminal/terminals.ts';
 import type { TicketGrant } from '../terminal/tickets.ts';
@@ -44,6 +45,8 @@ export interface LabServiceOptions {
 	catalog: LabCatalog;
 	images: ImageBuilder;
 	terminals: Terminals;
+	/** Each sandbox's channel to the platform, through which its fault agent asks for faults. */
+	channels: FaultChannels;
 	platformId: string;
 	log: (message: string) => void;
 }
@@ -139,8 +142,10 @@ export class LabService {
 		await this.options.terminals.endSandbox(record.id);
 		const sandbox = this.sandboxes.get(record.id);
 		this.sandboxes.delete(record.id);
+		// Removing the containers reverts every fault in them; the channel goes with them.
 		if (sandbox) await sandbox.destroy();
 		else await removeSandboxObjects(this.options.engine, this.options.platformId, record.id);
+		await this.options.channels.close(record.id);
 		this.options.store.setSandboxState(record.id, 'stopped');
 		await this.emit(learnerId, labId);
 		return this.status(learnerId, labId);
@@ -173,6 +178,12 @@ export class LabService {
 		if (!sandbox || sandbox.id !== grant.sandboxId) return undefined;
 		const lab = this.lab(grant.labId);
 		return this.options.terminals.forSandbox(sandbox, lab.workstation, size);
+	}
+
+	/** The faults this learner caused in this lab (applied, refused, failed, reverted), newest first. */
+	faultLog(learnerId: string, labId: string): FaultRecord[] {
+		this.lab(labId);
+		return this.options.channels.faultLog(learnerId, labId);
 	}
 
 	/** The Chaos Toolkit journals in the learner's running workstation, newest first. */
@@ -216,6 +227,8 @@ export class LabService {
 		for (const launch of this.launches.values()) launch.controller.abort();
 		await Promise.allSettled([...this.launches.values()].map((launch) => launch.done));
 		await this.options.terminals.endAll('The platform is restarting; reload the page in a moment.');
+		// The sandboxes stay for the next start to adopt, and with them their channel folders.
+		await this.options.channels.closeAll();
 	}
 
 	private async reconcile(): Promise<void> {
@@ -232,16 +245,19 @@ export class LabService {
 					? await Sandbox.adopt(engine, identityOf(record, platformId), memberSpecs(lab))
 					: undefined;
 			if (sandbox) {
+				await this.options.channels.listen(sandbox);
 				this.sandboxes.set(record.id, sandbox);
 				adopted.add(record.id);
 				this.options.log(`Adopted the running sandbox ${record.id} (${record.labId}) of learner ${record.learnerId}`);
 			} else {
 				await removeSandboxObjects(engine, platformId, record.id);
+				await this.options.channels.close(record.id);
 				store.setSandboxState(record.id, 'stopped', 'The lab stopped while the platform was not running; start it again.');
 			}
 		}
 		const removed = await removeUnknownSandboxes(engine, platformId, (sandboxId) => adopted.has(sandboxId));
 		for (const orphan of removed) {
+			await this.options.channels.close(orphan.sandboxId).catch(() => undefined);
 			this.options.log(`Removed the orphaned sandbox ${orphan.sandboxId} (${orphan.containers} containers, ${orphan.networks} networks)`);
 		}
 	}
@@ -257,11 +273,13 @@ export class LabService {
 			report('images', 'Preparing lab images');
 			const tags = await labImageTags(lab, (recipe) => abortable(this.options.images.ensure(recipe), signal));
 			stopListening();
+			const channel = await this.options.channels.prepare(record.id);
 			const sandbox = await Sandbox.create(
 				this.options.engine,
-				{ ...identityOf(record, this.options.platformId), containers: containerSpecs(lab, tags) },
+				{ ...identityOf(record, this.options.platformId), containers: containerSpecs(lab, tags, channel) },
 				{ signal, onProgress: (event: SandboxProgress) => report(event.step, event.message) },
 			);
+			await this.options.channels.listen(sandbox);
 			this.sandboxes.set(record.id, sandbox);
 			this.options.store.setSandboxState(record.id, 'running');
 		} catch (error) {
@@ -273,6 +291,7 @@ export class LabService {
 				// Sandbox.create has removed whatever it made before rethrowing.
 				this.options.store.setSandboxState(record.id, 'failed', message);
 			}
+			await this.options.channels.close(record.id).catch(() => undefined);
 		} finally {
 			stopListening();
 			this.progress.delete(record.id);

@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
+import path from 'node:path';
 import { parseCookie } from 'cookie';
 import { connectEngine } from '../../sandbox/engine.ts';
 import { ImageBuilder, type ImageProgress } from '../../sandbox/images.ts';
+import { FaultChannels } from '../faults/channel.ts';
+import { FaultService } from '../faults/service.ts';
 import { LabCatalog } from '../labs/catalog.ts';
 import { Store } from '../store/store.ts';
 import { TerminalGateway } from '../terminal/gateway.ts';
@@ -46,7 +49,9 @@ export async function createPlatform(config: PlatformConfig, options: PlatformOp
 	const identity = new Identity(store);
 	const terminals = new Terminals();
 	const tickets = new TicketBook();
-	const labs = new LabService({ engine, store, catalog, images, terminals, platformId, log: options.log });
+	const faults = new FaultService({ store, engine });
+	const channels = new FaultChannels({ root: path.join(config.dataDir, 'channels'), faults, log: options.log });
+	const labs = new LabService({ engine, store, catalog, images, terminals, channels, platformId, log: options.log });
 	const gateway = new TerminalGateway({
 		tickets,
 		identify: (request: IncomingMessage) => identity.learnerFor(parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE]),

@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { connectEngine } from '../../sandbox/engine.ts';
 import { ImageBuilder } from '../../sandbox/images.ts';
 import type { ContainerSpec } from '../../sandbox/spec.ts';
@@ -11,6 +14,8 @@ export interface LabFixture {
 	tags: Record<string, string>;
 	/** The lab's containers, ready for `Sandbox.create`. */
 	containers: ContainerSpec[];
+	/** A channel folder for the fault helper; nothing answers on it unless a suite listens there. */
+	channel: string;
 }
 
 /** A lab of this repository with its images built (or found), for suites that create sandboxes themselves. */
@@ -20,5 +25,6 @@ export async function loadLab(labId = 'steady-state'): Promise<LabFixture> {
 	if (!lab) throw new Error(`labs/${labId}/lab.yaml is missing`);
 	const images = new ImageBuilder(connectEngine(), catalog.recipes);
 	const tags = await labImageTags(lab, (recipe) => images.ensure(recipe));
-	return { catalog, lab, tags, containers: containerSpecs(lab, tags) };
+	const channel = await mkdtemp(path.join(tmpdir(), 'steady-channel-'));
+	return { catalog, lab, tags, channel, containers: containerSpecs(lab, tags, channel) };
 }

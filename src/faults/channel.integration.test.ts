@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectEngine } from '../../sandbox/engine.ts';
+import { containerName } from '../../sandbox/labels.ts';
+import { removeUnknownSandboxes } from '../../sandbox/reconcile.ts';
+import { Sandbox } from '../../sandbox/sandbox.ts';
+import { containerSpecs } from '../labs/catalog.ts';
+import { Store } from '../store/store.ts';
+import { loadLab } from '../testing/lab-fixture.ts';
+import { FaultChannels } from './channel.ts';
+import { FaultService } from './service.ts';
+
+/**
+ * The whole path a learner's fault takes, on real containers: the workstation calls the fault agent
+ * by name (`http://faults/`, or the `faults` command), the agent forwards over the sandbox's own
+ * channel, and the platform acts on that sandbox and no other.
+ */
+const engine = connectEngine();
+const platformId = `test${randomBytes(4).toString('hex')}`;
+const store = new Store(':memory:');
+let root: string;
+let channels: FaultChannels;
+let sandbox: Sandbox;
+let neighbour: Sandbox;
+
+beforeAll(async () => {
+	const { lab, tags } = await loadLab();
+	root = await mkdtemp(path.join(tmpdir(), 'steady-channels-'));
+	channels = new FaultChannels({ root, faults: new FaultService({ store, engine }), log: () => undefined });
+	store.ensureLearner('ada', 'Ada');
+	store.ensureLearner('bob', 'Bob');
+	const create = async (learnerId: string) => {
+		const sandboxId = randomBytes(6).toString('hex');
+		const channel = await channels.prepare(sandboxId);
+		const created = await Sandbox.create(engine, { platformId, sandboxId, learnerId, labId: lab.id, containers: containerSpecs(lab, tags, channel) });
+		await channels.listen(created);
+		return created;
+	};
+	[sandbox, neighbour] = await Promise.all([create('ada'), create('bob')]);
+});
+
+afterAll(async () => {
+	await Promise.all([sandbox?.destroy(), neighbour?.destroy()]);
+	await removeUnknownSandboxes(engine, platformId, () => false);
+	await channels?.closeAll();
+	if (root) await rm(root, { recursive: true, force: true });
+	store.close();
+});
+
+function learnerShell(owner: Sandbox, command: string) {
+	return owner.exec('workstation', ['bash', '-c', command], { timeoutMs: 30_000 });
+}
+
+async function state(owner: Sandbox, name: string) {
+	return (await engine.getContainer(containerName(owner.id, name)).inspect()).State;
+}
+
+describe('the fault API inside a sandbox', () => {
+	it('pauses a service of the learner\'s own sandbox, logs it, and a reset undoes it', async () => {
+		const response = await learnerShell(
+			sandbox,
+			`curl -sS -w '\\n%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"kind":"pause","target":"redis"}' http://faults/faults`,
+		);
+		const [body, status] = response.stdout.trim().split('\n');
+		expect(status).toBe('201');
+		expect(JSON.parse(body ?? '{}')).toMatchObject({ kind: 'pause', target: 'redis', outcome: 'applied' });
+		expect((await state(sandbox, 'redis')).Paused).toBe(true);
+		expect((await state(neighbour, 'redis')).Paused).toBe(false);
+
+		const log = JSON.parse((await learnerShell(sandbox, 'curl -sS http://faults/faults')).stdout) as { faults: Array<{ kind: string; learnerId: string }> };
+		expect(log.faults[0]).toMatchObject({ kind: 'pause', learnerId: 'ada' });
+
+		const reset = await learnerShell(sandbox, `curl -sS -X POST -H 'Content-Type: application/json' -d '{}' http://faults/reset`);
+		expect(JSON.parse(reset.stdout).reverted).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'unpause', target: 'redis', outcome: 'reverted' })]));
+		expect((await state(sandbox, 'redis')).Paused).toBe(false);
+	});
+
+	it('refuses a container of another sandbox, by its engine name, and logs the refusal', async () => {
+		const other = containerName(neighbour.id, 'redis');
+		const response = await learnerShell(
+			sandbox,
+			`curl -sS -w '\\n%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"kind":"stop","target":"${other}"}' http://faults/faults`,
+		);
+		const [body, status] = response.stdout.trim().split('\n');
+		expect(status).toBe('403');
+		expect(JSON.parse(body ?? '{}').record).toMatchObject({ outcome: 'refused' });
+		expect((await state(neighbour, 'redis')).Running).toBe(true);
+	});
+
+	it('the faults command does the same from the learner\'s shell, with clear errors', async () => {
+		const paused = await learnerShell(sandbox, 'faults pause redis');
+		expect(paused.exitCode).toBe(0);
+		expect((await state(sandbox, 'redis')).Paused).toBe(true);
+		const unknown = await learnerShell(sandbox, 'faults pause nosuchthing');
+		expect(unknown.exitCode).toBe(1);
+		expect(unknown.stderr).toContain('redis');
+		const reset = await learnerShell(sandbox, 'faults reset');
+		expect(reset.exitCode).toBe(0);
+		expect((await state(sandbox, 'redis')).Paused).toBe(false);
+	});
+
+	it('leaves the learner no way to the channel and the agent no privileges', async () => {
+		const socket = await learnerShell(sandbox, 'ls /run/steady-state 2>&1; echo "exit=$?"');
+		expect(socket.stdout).toMatch(/No such file or directory/);
+		const helper = await engine.getContainer(containerName(sandbox.id, 'faults')).inspect();
+		expect(helper.HostConfig.CapDrop).toEqual(['ALL']);
+		expect(helper.HostConfig.Privileged).toBe(false);
+		expect(helper.HostConfig.Binds).toEqual([`${channels.folderFor(sandbox.id)}:/run/steady-state:rw`]);
+		expect(JSON.stringify(helper.Mounts)).not.toContain('docker.sock');
+		const workstation = await engine.getContainer(containerName(sandbox.id, 'workstation')).inspect();
+		expect(workstation.HostConfig.Binds ?? []).toEqual([]);
+	});
+});
