@@ -61,6 +61,34 @@ test('a learner writes, validates, runs and reports an experiment in the termina
 	await lab.stop();
 });
 
+test('an experiment pauses the storefront\'s Redis through the fault API, deviates, and its rollback undoes it', async ({ lab }) => {
+	test.setTimeout(300_000);
+	await lab.open();
+	await lab.start();
+	const lines = [
+		'title: The storefront survives a paused Redis',
+		'description: It will not, and the rollback must bring Redis back',
+		'steady-state-hypothesis:',
+		'  title: The storefront answers 200',
+		'  probes:',
+		'    - {type: probe, name: storefront-health, tolerance: 200, provider: {type: http, url: "http://storefront:8080/health", timeout: 5}}',
+		'method:',
+		'  - type: action',
+		'    name: pause-redis',
+		'    provider: {type: http, method: POST, url: "http://faults/faults", headers: {Content-Type: application/json}, arguments: {kind: pause, target: redis}}',
+		'    pauses: {after: 1}',
+		'rollbacks:',
+		'  - {type: action, name: unpause-redis, provider: {type: process, path: faults, arguments: [unpause, redis]}}',
+	];
+	await lab.run(`printf '%s\\n' ${lines.map((line) => `'${line}'`).join(' ')} > redis.yaml && echo written-redis`, 'written-redis');
+	await lab.run('chaos run --rollback-strategy always redis.yaml; echo "exit-$?-redis"', 'exit-1-redis', 90_000);
+	await lab.run('jq -r \'"runs-" + (.deviated|tostring) + "-" + .rollbacks[0].status + "-" + (.run[0].output.status|tostring)\' journal.json', 'runs-true-succeeded-201');
+	// The platform's log, as the learner reads it: the pause from the method, the unpause from the rollback.
+	await lab.run('faults log | grep -c -E "pause|unpause" | sed "s/^/logged-/"', 'logged-2');
+	await lab.run('curl -s -o /dev/null -w "health-%{http_code}" http://storefront:8080/health', 'health-200', 30_000);
+	await lab.stop();
+});
+
 test('the platform serves the experiment JSON Schema at its stable address, for editors', async ({ request }) => {
 	const response = await request.get('/schemas/experiment.schema.json');
 	expect(response.status()).toBe(200);
