@@ -60,7 +60,7 @@ describe('a learner sandbox', () => {
 
 	it('labels every container and its network with platform, sandbox, learner and lab', async () => {
 		const containers = await engine.listContainers({ all: true, filters: labelFilter(platformId, sandbox.id) });
-		expect(containers.map((container) => container.Labels[LABELS.container]).sort()).toEqual(['redis', 'storefront', 'workstation']);
+		expect(containers.map((container) => container.Labels[LABELS.container]).sort()).toEqual(['faults', 'redis', 'storefront', 'workstation']);
 		for (const container of containers) {
 			expect(container.Labels).toMatchObject({
 				[LABELS.platform]: platformId,
@@ -91,7 +91,10 @@ describe('a learner sandbox', () => {
 			expect(host.ReadonlyRootfs).toBe(true);
 			expect(host.Init).toBe(true);
 			expect(host.NetworkMode).toMatch(/^ss-/);
-			expect(info.Mounts.filter((mount) => mount.Type === 'bind')).toEqual([]);
+			// The one host path in a sandbox: the fault helper's channel folder, and only in the helper.
+			const binds = info.Mounts.filter((mount) => mount.Type === 'bind');
+			if (summary.Labels[LABELS.container] === 'faults') expect(binds.map((mount) => [mount.Source, mount.Destination])).toEqual([[channel, '/run/steady-state']]);
+			else expect(binds).toEqual([]);
 		}
 	});
 

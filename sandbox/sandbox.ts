@@ -3,7 +3,7 @@ import { isConflict, isNotFound, type Engine } from './engine.ts';
 import { hangUpShells, runCommand, ShellSession, type ExecOptions, type ExecResult, type ShellOptions } from './exec.ts';
 import { hardenedHostConfig } from './hardening.ts';
 import { containerName, LABELS, labelFilter, networkName, sandboxLabels, type SandboxIdentity } from './labels.ts';
-import type { ContainerSpec, SandboxSpec } from './spec.ts';
+import type { ContainerRole, ContainerSpec, SandboxSpec } from './spec.ts';
 
 export type SandboxState = 'creating' | 'ready' | 'destroying' | 'destroyed';
 
@@ -128,8 +128,9 @@ export class Sandbox implements AsyncDisposable {
 		return sandbox;
 	}
 
-	containerNames(): string[] {
-		return [...this.members.keys()];
+	/** Every container of the sandbox, or only those of some roles (e.g. what a learner may act on). */
+	containerNames(roles?: readonly ContainerRole[]): string[] {
+		return [...this.members.entries()].filter(([, member]) => !roles || roles.includes(member.spec.role)).map(([name]) => name);
 	}
 
 	/** Runs a command to completion in one of the sandbox's containers, as that container's user unless told otherwise. */

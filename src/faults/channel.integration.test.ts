@@ -102,6 +102,33 @@ describe('the fault API inside a sandbox', () => {
 		expect((await state(sandbox, 'redis')).Paused).toBe(false);
 	});
 
+	it('puts the fault proxy between the workstation and Redis: latency that comes and goes, and an outage', async () => {
+		const api = (method: string, route: string, body?: string) =>
+			learnerShell(sandbox, `curl -sS -o /dev/null -w '%{http_code}' -X ${method} ${body ? `-d '${body}'` : ''} http://faults:8474${route}`);
+		expect((await api('POST', '/proxies', '{"name":"redis","listen":"0.0.0.0:16379","upstream":"redis:6379"}')).stdout).toBe('201');
+		/** One PING through the proxy from the learner's shell: its answer, and milliseconds from start to exit. */
+		const ping = async () => {
+			const { stdout } = await learnerShell(sandbox, 's=$(date +%s%N); redis-cli -h faults -p 16379 ping 2>&1; e=$(date +%s%N); echo "ms=$(( (e - s) / 1000000 ))"');
+			return { answer: stdout.split('\n')[0] ?? '', ms: Number(/ms=(\d+)/.exec(stdout)?.[1]) };
+		};
+		expect((await ping()).answer).toBe('PONG');
+
+		expect((await api('POST', '/proxies/redis/toxics', '{"type":"latency","attributes":{"latency":1000}}')).stdout).toBe('200');
+		const slow = await ping();
+		expect(slow.answer).toBe('PONG');
+		expect(slow.ms).toBeGreaterThanOrEqual(1000);
+
+		expect((await api('DELETE', '/proxies/redis/toxics/latency_downstream')).stdout).toBe('204');
+		const fast = await ping();
+		expect(fast.answer).toBe('PONG');
+		expect(fast.ms).toBeLessThan(1000);
+
+		expect((await api('POST', '/proxies/redis', '{"enabled":false}')).stdout).toBe('200');
+		expect((await ping()).answer).toMatch(/Connection refused|Could not connect/);
+		expect((await api('POST', '/proxies/redis', '{"enabled":true}')).stdout).toBe('200');
+		expect((await ping()).answer).toBe('PONG');
+	});
+
 	it('leaves the learner no way to the channel and the agent no privileges', async () => {
 		const socket = await learnerShell(sandbox, 'ls /run/steady-state 2>&1; echo "exit=$?"');
 		expect(socket.stdout).toMatch(/No such file or directory/);

@@ -13,6 +13,15 @@ function refusal(input: unknown): LabError {
 }
 
 describe('fault requests', () => {
+	it('say that interface faults need netem, which this kernel lacks, and point to the proxy', () => {
+		for (const kind of ['delay', 'loss', 'corrupt', 'duplicate']) {
+			const error = refusal({ kind, target: 'redis' });
+			expect(error.status).toBe(501);
+			expect(error.message).toContain('netem');
+			expect(error.fix).toContain('http://faults:8474');
+		}
+	});
+
 	it('fill in defaults: SIGKILL, one worker, 30 seconds', () => {
 		expect(parseFaultRequest({ kind: 'kill', target: 'redis' })).toEqual({ kind: 'kill', target: 'redis', signal: 'SIGKILL' });
 		expect(parseFaultRequest({ kind: 'cpu', target: 'redis' })).toEqual({ kind: 'cpu', target: 'redis', workers: 1, seconds: 30 });

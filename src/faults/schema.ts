@@ -87,6 +87,9 @@ export const FAULT_KINDS = Object.keys(faultSchemas) as FaultKind[];
 export type FaultRequest = { [K in FaultKind]: z.output<(typeof faultSchemas)[K]> }[FaultKind];
 export type PressureKind = 'cpu' | 'memory';
 
+/** Interface faults that need the kernel's netem, which these machines do not have. */
+export const NETEM_KINDS = ['delay', 'loss', 'corrupt', 'duplicate'] as const;
+
 /**
  * Parses a request, or throws a 400 LabError naming the field, what is wrong, and the valid choices.
  * The kind is looked up first, so an unknown kind is answered with the list of kinds rather than
@@ -94,6 +97,13 @@ export type PressureKind = 'cpu' | 'memory';
  */
 export function parseFaultRequest(input: unknown): FaultRequest {
 	const kind = typeof input === 'object' && input !== null ? (input as { kind?: unknown }).kind : undefined;
+	if (typeof kind === 'string' && (NETEM_KINDS as readonly string[]).includes(kind)) {
+		throw new LabError(
+			501,
+			`"${kind}" needs netem (tc qdisc) in the host's kernel, and this machine's kernel has none.`,
+			'Put the fault proxy between the services instead: the Toxiproxy API at http://faults:8474 has latency (with jitter), bandwidth, timeout, reset_peer, slicer and limit_data toxics.',
+		);
+	}
 	if (typeof kind !== 'string' || !Object.hasOwn(faultSchemas, kind)) {
 		const got = typeof kind === 'string' ? `"${kind}" is not a fault kind` : 'The request names no fault kind';
 		throw new LabError(400, `${got}.`, `Set "kind" to one of: ${FAULT_KINDS.join(', ')}.`);

@@ -146,7 +146,8 @@ export class FaultService {
 	private async resolve(sandbox: Sandbox, name: string): Promise<Target> {
 		if (sandbox.state !== 'ready') throw new LabError(409, `The sandbox is ${sandbox.state}; faults need a running lab.`, 'Start the lab, then try again.');
 		const members = sandbox.containerNames();
-		const choices = `Your sandbox's containers: ${members.join(', ')}.`;
+		// The platform's helper is a member but never a target, so it is not offered as one.
+		const choices = `Your sandbox's containers: ${sandbox.containerNames(['workstation', 'service']).join(', ')}.`;
 		if (!members.includes(name)) {
 			// Only looked up to tell "someone else's" from "nothing": the engine object is never acted on.
 			const found = await this.engine
