@@ -47,7 +47,7 @@ export async function createPlatform(config: PlatformConfig, options: PlatformOp
 		onProgress: options.onImageProgress,
 	});
 	const identity = new Identity(store);
-	const terminals = new Terminals();
+	const terminals = new Terminals(options.log);
 	const tickets = new TicketBook();
 	const faults = new FaultService({ store, engine });
 	const channels = new FaultChannels({ root: path.join(config.dataDir, 'channels'), faults, log: options.log });
