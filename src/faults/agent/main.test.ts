@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -35,11 +36,12 @@ describe('the fault agent program', () => {
 		expect(result.stderr).toContain('--port must be a number from 0 to 65535, got "eighty"');
 	});
 
-	it('starts both APIs and reaches the platform over --channel', async () => {
+	it('starts both APIs, reaches the platform over --channel, and then creates its ready file', async () => {
 		const socket = path.join(folder, 'platform.sock');
+		const ready = path.join(folder, 'ready');
 		const platform = http.createServer((_, response) => response.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
 		await new Promise<void>((resolve) => platform.listen(socket, resolve));
-		const child = spawn(process.execPath, [bundle, '--host', '127.0.0.1', '--port', '0', '--proxy-port', '0', '--channel', socket], { stdio: ['ignore', 'pipe', 'pipe'] });
+		const child = spawn(process.execPath, [bundle, '--host', '127.0.0.1', '--port', '0', '--proxy-port', '0', '--channel', socket, '--ready-file', ready], { stdio: ['ignore', 'pipe', 'pipe'] });
 		try {
 			const line = await new Promise<string>((resolve, reject) => {
 				child.stdout.once('data', (data: Buffer) => resolve(data.toString()));
@@ -47,6 +49,7 @@ describe('the fault agent program', () => {
 			});
 			const [, port, proxyPort] = /fault API on 127\.0\.0\.1:(\d+), proxy API on 127\.0\.0\.1:(\d+)/.exec(line) ?? [];
 			expect(port, line).toBeDefined();
+			expect(existsSync(ready)).toBe(true);
 			expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ ok: true, platform: true });
 			expect(await (await fetch(`http://127.0.0.1:${proxyPort}/proxies`)).json()).toEqual({});
 		} finally {

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startAgent } from './agent.ts';
 
@@ -6,12 +7,13 @@ import { startAgent } from './agent.ts';
  * runs it with no arguments; tests and a developer pass their own ports and socket.
  */
 
-const USAGE = `usage: faults-agent [--host 0.0.0.0] [--port 80] [--proxy-port 8474] [--channel /run/steady-state/platform.sock]
+const USAGE = `usage: faults-agent [--host 0.0.0.0] [--port 80] [--proxy-port 8474] [--channel /run/steady-state/platform.sock] [--ready-file PATH]
 
   --host        address both APIs listen on (default 0.0.0.0)
   --port        port of the fault API, forwarded to the platform (default 80)
   --proxy-port  port of the Toxiproxy-compatible proxy API (default 8474)
-  --channel     the platform's UNIX socket for this sandbox (default /run/steady-state/platform.sock)`;
+  --channel     the platform's UNIX socket for this sandbox (default /run/steady-state/platform.sock)
+  --ready-file  a file to create once both APIs listen, for a readiness check that costs no process`;
 
 function fail(message: string): never {
 	process.stderr.write(`faults-agent: ${message}\n`);
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
 				port: { type: 'string', default: '80' },
 				'proxy-port': { type: 'string', default: '8474' },
 				channel: { type: 'string', default: '/run/steady-state/platform.sock' },
+				'ready-file': { type: 'string' },
 				help: { type: 'boolean', short: 'h' },
 			},
 		}));
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
 	const agent = await startAgent({ host: values.host, port, proxyPort, channel: values.channel }).catch((error: Error) =>
 		fail(`cannot listen on ${values.host}: ${error.message}`),
 	);
+	if (values['ready-file']) writeFileSync(values['ready-file'], `${process.pid}\n`);
 	process.stdout.write(`faults agent: fault API on ${values.host}:${agent.port}, proxy API on ${values.host}:${agent.proxyPort}, platform channel ${values.channel}\n`);
 	for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 		process.once(signal, () => {
