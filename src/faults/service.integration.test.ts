@@ -149,10 +149,13 @@ describe('state faults', () => {
 		expect((await inspect(sandbox, 'redis')).State.Running).toBe(true);
 	});
 
-	it('kill with a chosen signal: SIGTERM ends redis cleanly', async () => {
+	it('kill with a chosen signal: SIGTERM, not SIGKILL, reaches redis', async () => {
 		await faults.apply(sandbox, { kind: 'kill', target: 'redis', signal: 'term' });
 		const state = await eventually(async () => (await inspect(sandbox, 'redis')).State, (current) => !current.Running);
-		expect(state).toMatchObject({ Running: false, ExitCode: 0 });
+		expect(state.Running).toBe(false);
+		// 0 when redis shuts down on SIGTERM, 143 (128 + 15) when it arrives before redis (just started
+		// by the test before) has set up its handler; never SIGKILL's 137.
+		expect([0, 143]).toContain(state.ExitCode);
 		await faults.apply(sandbox, { kind: 'start', target: 'redis' });
 	});
 
