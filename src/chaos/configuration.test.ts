@@ -343,12 +343,12 @@ describe('loadScope with --var-file', () => {
 
 	it('names file:line:column for malformed JSON', async () => {
 		const cases: Array<[string, string]> = [
-			['{\n  "configuration": {\n    "a": 1,\n  }\n}\n', '4:3: not valid JSON: expected a property name in double quotes, found "}".'],
-			['{\n  "configuration": {"a": }\n}', '2:26: not valid JSON: expected a value, found "}".'],
-			['{"configuration": {"a": 1}\n', '2:1: not valid JSON: expected "," or "}" after a property value, found the end of the file.'],
-			['{"a": "line\nbreak"}', '1:12: not valid JSON: a line break or control character inside a string (write \\n).'],
-			['{"a": 1} x', '1:10: not valid JSON: expected nothing after the JSON value, found "x".'],
-			["{'a': 1}", '1:2: not valid JSON: expected a property name in double quotes, found "\'".'],
+			['{\n  "configuration": {\n    "a": 1,\n  }\n}\n', '3:11: not valid JSON: a comma before "}": JSON allows none after the last item.'],
+			['{\n  "configuration": {"a": }\n}', '2:26: not valid JSON: expected a value, found "}" (text needs double quotes).'],
+			['{"configuration": {"a": 1}\n', '2:1: not valid JSON: the file ends before the closing "}".'],
+			['{"a": "line\nbreak"}', '1:7: not valid JSON: this text is not closed: a missing ".'],
+			['{"a": 1} x', '1:10: not valid JSON: more text after the end of the JSON value.'],
+			["{'a': 1}", '1:2: not valid JSON: names need double quotes, not single quotes.'],
 		];
 		for (const [index, [content, where]] of cases.entries()) {
 			const file = await varFile(`broken-${index}.json`, content);
@@ -360,7 +360,7 @@ describe('loadScope with --var-file', () => {
 	it('names file:line:column for malformed YAML', async () => {
 		const file = await varFile('broken.yaml', 'configuration:\n\ta: 1\n');
 		expect(await rejectionOf(loadScope({}, { env: {}, varFiles: [file] }))).toEqual(
-			new UserError(`${file}:2:1: not valid YAML: Tabs are not allowed as indentation`),
+			new UserError(`${file}:2:1: not valid YAML: Tabs are not allowed as indentation.`),
 		);
 	});
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { Problem } from '../schemas/problems.ts';
-import { parseYaml, ValidationError } from '../schemas/problems.ts';
 import { InvalidExperiment, UserError } from './errors.ts';
+import { parseSource } from './source.ts';
 import type { Experiment, Scope } from './types.ts';
 
 /**
@@ -245,7 +245,7 @@ async function applyVarFile(file: string, overrides: Overrides, env: Env): Promi
 		applyDotenv(file, content, env);
 		return;
 	}
-	const data = extension === '.json' ? parseJsonFile(file, content) : parseYamlFile(file, content);
+	const data = parseValuesFile(file, content);
 	// The reference reads a file whose data is empty ({} or null) as a .env file and then crashes on
 	// its first line; an empty file of values is simply nothing to apply.
 	if (data === null || data === undefined) return;
@@ -291,107 +291,17 @@ function applyDotenv(file: string, content: string, env: Env): void {
 	for (const [name, value] of assignments) env[name] = value;
 }
 
-function parseJsonFile(file: string, content: string): unknown {
+/**
+ * A var file is read like an experiment (JSON, or YAML 1.1 as the reference's PyYAML reads it), so
+ * the same parser points at the first mistake; here it is one line, as for any bad option.
+ */
+function parseValuesFile(file: string, content: string): unknown {
 	try {
-		return JSON.parse(content);
-	} catch {
-		// V8's messages vary between Node versions and often carry no position, so find the spot ourselves.
-		const { offset, reason } = findJsonError(content);
-		const before = content.slice(0, offset).split('\n');
-		throw new UserError(`${file}:${before.length}:${(before.at(-1)?.length ?? 0) + 1}: not valid JSON: ${reason}.`);
-	}
-}
-
-class JsonSyntaxError extends Error {
-	readonly offset: number;
-	constructor(offset: number, reason: string) {
-		super(reason);
-		this.offset = offset;
-	}
-}
-
-/** Where a text that JSON.parse rejected first goes wrong, and why, in words a person can act on. */
-function findJsonError(text: string): { offset: number; reason: string } {
-	let at = 0;
-	const fail = (reason: string): never => {
-		throw new JsonSyntaxError(at, reason);
-	};
-	const found = () => (at >= text.length ? 'the end of the file' : JSON.stringify(text[at]));
-	const expect = (what: string) => fail(`expected ${what}, found ${found()}`);
-	const skipSpace = () => {
-		while (at < text.length && ' \t\r\n'.includes(text[at]!)) at += 1;
-	};
-	const string = () => {
-		at += 1;
-		while (text[at] !== '"') {
-			const char = text[at];
-			if (char === undefined) fail('a string is not closed with "');
-			else if (char < ' ') fail('a line break or control character inside a string (write \\n)');
-			else if (char !== '\\') at += 1;
-			else if (/^u[0-9a-f]{4}/i.test(text.slice(at + 1, at + 6))) at += 6;
-			else if ('"\\/bfnrt'.includes(text[at + 1] || '?')) at += 2;
-			else fail('an invalid escape in a string');
-		}
-		at += 1;
-	};
-	const items = (close: string, item: () => void, what: string) => {
-		at += 1;
-		skipSpace();
-		if (text[at] === close) {
-			at += 1;
-			return;
-		}
-		for (;;) {
-			item();
-			skipSpace();
-			if (text[at] === close) break;
-			if (text[at] !== ',') expect(`"," or "${close}" after ${what}`);
-			at += 1;
-		}
-		at += 1;
-	};
-	const value = (): void => {
-		skipSpace();
-		if (text[at] === '{') {
-			items('}', member, 'a property value');
-		} else if (text[at] === '[') {
-			items(']', value, 'an item');
-		} else if (text[at] === '"') {
-			string();
-		} else {
-			const scalar = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
-			scalar.lastIndex = at;
-			if (!scalar.test(text)) expect('a value');
-			at = scalar.lastIndex;
-		}
-	};
-	const member = () => {
-		skipSpace();
-		if (text[at] !== '"') expect('a property name in double quotes');
-		string();
-		skipSpace();
-		if (text[at] !== ':') expect('":" after a property name');
-		at += 1;
-		value();
-	};
-	try {
-		value();
-		skipSpace();
-		if (at < text.length) expect('nothing after the JSON value');
+		return parseSource(content, file).data;
 	} catch (error) {
-		if (error instanceof JsonSyntaxError) return { offset: error.offset, reason: error.message };
-		throw error;
-	}
-	return { offset: 0, reason: 'it could not be parsed' };
-}
-
-function parseYamlFile(file: string, content: string): unknown {
-	try {
-		return parseYaml(content, file, 'Invalid var file').value;
-	} catch (error) {
-		if (!(error instanceof ValidationError)) throw error;
+		if (!(error instanceof InvalidExperiment)) throw error;
 		const [first] = error.problems;
-		throw new UserError(first ? `${file}:${first.line ?? 1}:${first.column ?? 1}: ${first.message}` : `${file}: not valid YAML`);
+		throw new UserError(first ? `${file}:${first.line ?? 1}:${first.column ?? 1}: ${first.message}.` : `${file}: cannot be parsed.`);
 	}
 }
 
