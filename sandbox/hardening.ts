@@ -43,6 +43,8 @@ export function hardenedHostConfig(spec: ContainerSpec, network: string): Docker
 		),
 		Binds: channelBinds(spec),
 		Mounts: [],
+		// The engine forgets its own policy after `docker kill`, the very fault learners practise on,
+		// so a lab's restart policy is carried out by the platform (RestartSupervisor), not here.
 		RestartPolicy: { Name: 'no' },
 		// The engine's DNS never answers for names outside the sandbox (or for a stopped container),
 		// and glibc's default would wait 5 s twice per name before giving up.

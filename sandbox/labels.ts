@@ -12,6 +12,8 @@ export const LABELS = {
 	container: 'dev.steady-state.container',
 	/** `workstation` (the learner's terminal), `service` (the lab's system) or `helper` (platform-owned). */
 	role: 'dev.steady-state.role',
+	/** The lab's restart policy for the container and its delay, e.g. `on-failure:2`; absent means never. */
+	restart: 'dev.steady-state.restart',
 } as const;
 
 export interface SandboxIdentity {

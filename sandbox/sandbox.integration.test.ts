@@ -186,10 +186,13 @@ describe('sandbox lifecycle', () => {
 		await adopted?.destroy();
 	});
 
-	it('does not adopt a sandbox with a stopped container', async () => {
+	it('adopts a sandbox whose service the learner stopped, but not one whose workstation is down', async () => {
 		const spec = newSpec();
 		const sandbox = await Sandbox.create(engine, spec);
+		// A `stop` fault on redis is the learner's doing; the lab goes on without it.
 		await engine.getContainer(`ss-${spec.sandboxId}-redis`).stop({ t: 0 });
+		expect((await Sandbox.adopt(engine, spec, memberSpecs(lab)))?.state).toBe('ready');
+		await engine.getContainer(`ss-${spec.sandboxId}-workstation`).stop({ t: 0 });
 		expect(await Sandbox.adopt(engine, spec, memberSpecs(lab))).toBeUndefined();
 		await sandbox.destroy();
 	});

@@ -108,14 +108,17 @@ export class Sandbox implements AsyncDisposable {
 
 	/**
 	 * Takes over a sandbox that a previous platform process created (after a restart). Returns
-	 * undefined when any of its containers is missing or not running; the caller then removes it.
+	 * undefined when any of its containers is missing, or the workstation or a helper is not running;
+	 * the caller then removes it. A service that is down stays adopted: the learner may have stopped
+	 * it with a fault, and starting it is theirs to do.
 	 */
 	static async adopt(engine: Engine, identity: SandboxIdentity, containers: MemberSpec[]): Promise<Sandbox | undefined> {
 		const members = new Map<string, Member>();
 		for (const containerSpec of containers) {
 			const container = engine.getContainer(containerName(identity.sandboxId, containerSpec.name));
 			const info = await container.inspect().catch(() => undefined);
-			if (!info?.State.Running || info.Config.Labels[LABELS.platform] !== identity.platformId) return undefined;
+			if (!info || info.Config.Labels[LABELS.platform] !== identity.platformId) return undefined;
+			if (!info.State.Running && containerSpec.role !== 'service') return undefined;
 			members.set(containerSpec.name, { spec: containerSpec, container });
 		}
 		const sandbox = new Sandbox(engine, identity, members, 'ready');
@@ -214,12 +217,18 @@ export function containerOptions(identity: SandboxIdentity, spec: ContainerSpec,
 		User: spec.user,
 		WorkingDir: spec.workdir,
 		Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`),
-		Labels: { ...sandboxLabels(identity), [LABELS.container]: spec.name, [LABELS.role]: spec.role },
+		Labels: { ...sandboxLabels(identity), [LABELS.container]: spec.name, [LABELS.role]: spec.role, ...restartLabel(spec) },
 		// Quick stops: a lab's processes have nothing to flush, and teardown should not wait 10 s.
 		StopTimeout: 2,
 		HostConfig: hardenedHostConfig(spec, network),
 		NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [spec.name] } } },
 	};
+}
+
+/** The restart policy travels with the container, so a restarted platform supervises adopted sandboxes too. */
+function restartLabel(spec: ContainerSpec): Record<string, string> {
+	if (!spec.restart || spec.restart.policy === 'never') return {};
+	return { [LABELS.restart]: `${spec.restart.policy}:${spec.restart.delaySeconds}` };
 }
 
 async function waitUntilReady(container: Docker.Container, spec: ContainerSpec, signal: AbortSignal | undefined): Promise<void> {

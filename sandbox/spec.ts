@@ -32,6 +32,17 @@ export interface ContainerSpec {
 	 * CHANNEL_MOUNT. It is the helper's only way to the platform, and no other container gets it.
 	 */
 	channel?: string;
+	/** What the platform does when the main process ends by itself; absent means it stays down. */
+	restart?: RestartSpec;
+}
+
+/**
+ * `on-failure`: restarted after `delaySeconds` when it exits non-zero (killed, crashed); `always`:
+ * also after a clean exit. Never after a deliberate stop. See RestartSupervisor.
+ */
+export interface RestartSpec {
+	policy: 'never' | 'on-failure' | 'always';
+	delaySeconds: number;
 }
 
 /** Where a helper finds its sandbox's channel to the platform. */

@@ -69,7 +69,9 @@ describe('a valid lab manifest', () => {
 			resources: { cpus: 0.5, memoryMb: 256, pids: 256 },
 			readOnlyRoot: true,
 			tmpfs: { '/tmp': '', '/run': '' },
+			restart: { policy: 'never', delaySeconds: 2 },
 		});
+		expect(manifest.proxies).toEqual({});
 		expect(manifest.tasks[0]?.check).toEqual({ container: 'box', script: 'checks/probe.sh', timeoutSeconds: 60 });
 	});
 
@@ -92,6 +94,49 @@ describe('a valid lab manifest', () => {
 
 	it('accepts a lab image by the name it has under `images`', () => {
 		expect(parseManifest(TWO_CONTAINERS).containers.web?.image).toBe('web');
+	});
+});
+
+describe('restart policies and fault proxies', () => {
+	it('reads a restart policy and a proxy between two containers', () => {
+		const manifest = parseManifest(
+			TWO_CONTAINERS.replace('    image: web\n', '    image: web\n    restart:\n      policy: on-failure\n      delaySeconds: 1\n').replace(
+				'tasks:\n',
+				'proxies:\n  web:\n    listen: 28080\n    upstream: web:8080\ntasks:\n',
+			),
+		);
+
+		expect(manifest.containers.web?.restart).toEqual({ policy: 'on-failure', delaySeconds: 1 });
+		expect(manifest.proxies).toEqual({ web: { listen: 28080, upstream: 'web:8080' } });
+	});
+
+	it('reports an unknown restart policy with the three it knows', () => {
+		const error = manifestError(TWO_CONTAINERS.replace('    image: web\n', '    image: web\n    restart:\n      policy: sometimes\n'));
+
+		expect(error.problems[0]).toMatchObject({ field: 'containers.web.restart.policy', line: 12 });
+		expect(error.problems[0]?.fix).toContain('on-failure');
+	});
+
+	it('reports a proxy to a container the lab does not have, on a port the agent uses, or on a port taken twice', () => {
+		const error = manifestError(
+			TWO_CONTAINERS.replace(
+				'tasks:\n',
+				'proxies:\n  db:\n    listen: 25432\n    upstream: postgres:5432\n  api:\n    listen: 8474\n    upstream: web:8080\n  again:\n    listen: 25432\n    upstream: web:8080\ntasks:\n',
+			),
+		);
+
+		expect(error.problems.map((problem) => problem.field).sort()).toEqual(['proxies.again.listen', 'proxies.api.listen', 'proxies.db.upstream']);
+		const byField = new Map(error.problems.map((problem) => [problem.field, problem]));
+		expect(byField.get('proxies.db.upstream')?.message).toContain('"postgres" is not a container of this lab (box, web)');
+		expect(byField.get('proxies.api.listen')?.message).toContain('fault agent');
+		expect(byField.get('proxies.again.listen')?.message).toContain('"db"');
+	});
+
+	it('reports an upstream that is not container:port', () => {
+		const error = manifestError(TWO_CONTAINERS.replace('tasks:\n', 'proxies:\n  web:\n    listen: 28080\n    upstream: http://web\ntasks:\n'));
+
+		expect(error.problems[0]).toMatchObject({ field: 'proxies.web.upstream' });
+		expect(error.problems[0]?.fix).toContain('redis:6379');
 	});
 });
 
@@ -135,7 +180,7 @@ describe('an invalid lab manifest', () => {
 			  labs/demo/lab.yaml:1:1 title: is required (expected string)
 			    Fix: Give the lab a title, e.g. \`Steady state under a paused dependency\`.
 			  labs/demo/lab.yaml:1:1 unknown field "titel"
-			    Fix: Did you mean "title"? Known fields here: title, summary, minutes, images, containers, tasks."
+			    Fix: Did you mean "title"? Known fields here: title, summary, minutes, images, containers, proxies, tasks."
 		`);
 	});
 

@@ -39,6 +39,45 @@ const resourcesSchema = z.strictObject({
 	pids: withFix(z.number().int().min(16).max(4096).default(256), 'Give a process limit between 16 and 4096, e.g. `256`.'),
 });
 
+/**
+ * What the platform does when a container's main process ends on its own (a kill fault, a crash).
+ * The platform restarts it after the delay, as an orchestrator would; a `stop` fault is deliberate
+ * and is never undone by the policy.
+ */
+export const RESTART_POLICIES = ['never', 'on-failure', 'always'] as const;
+
+const restartSchema = z.strictObject({
+	policy: withFix(
+		z.enum(RESTART_POLICIES).default('never'),
+		'Use `never` (stays down until started), `on-failure` (restarted when it exits non-zero, e.g. killed) or `always`.',
+	),
+	delaySeconds: withFix(z.number().min(0).max(60).default(2), 'Give seconds between 0 and 60 before the restart, e.g. `2`.'),
+});
+
+/** Ports the fault agent keeps for itself: the fault API and the proxy API. */
+const AGENT_PORTS = [80, 8474];
+
+/**
+ * A fault proxy the lab places between two of its services: it listens on `faults:<listen>` and
+ * forwards to `upstream`. The lab points the client at the proxy, and the learner adds toxics to it
+ * by its name through the Toxiproxy API at http://faults:8474.
+ */
+const proxySchema = z.strictObject({
+	listen: withFix(
+		z
+			.number()
+			.int()
+			.min(1)
+			.max(65535)
+			.refine((port) => !AGENT_PORTS.includes(port), 'is a port the fault agent uses itself'),
+		'Give the port the proxy listens on in the `faults` container, other than 80 and 8474, e.g. `26379`.',
+	),
+	upstream: withFix(
+		z.string().regex(/^[a-z][a-z0-9-]{0,30}:\d{1,5}$/, 'must be container:port'),
+		'Give the container and port the proxy forwards to, e.g. `redis:6379`.',
+	),
+});
+
 const containerSchema = z.strictObject({
 	image: withFix(
 		z.string().min(1),
@@ -54,6 +93,7 @@ const containerSchema = z.strictObject({
 	resources: resourcesSchema.prefault({}),
 	readOnlyRoot: withFix(z.boolean().default(true), 'Use `true` (the default) unless the container must write outside its tmpfs mounts.'),
 	tmpfs: tmpfsSchema.default({ '/tmp': '', '/run': '' }),
+	restart: restartSchema.prefault({}),
 });
 
 const checkSchema = z.strictObject({
@@ -82,6 +122,11 @@ export const labManifestSchema = z
 			z.record(z.string().regex(NAME, 'must be a short lowercase name'), containerSchema).refine((containers) => Object.keys(containers).length > 0, 'needs at least one container'),
 			'List the sandbox\'s containers by name (lowercase letters, digits and dashes), each with at least an `image:`.',
 		),
+		/** Fault proxies by name, the name the learner uses in the Toxiproxy API. */
+		proxies: withFix(
+			z.record(z.string().regex(NAME, 'must be a short lowercase name'), proxySchema).default({}),
+			'Name each proxy (lowercase letters, digits and dashes), e.g. `redis: { listen: 26379, upstream: "redis:6379" }`.',
+		),
 		tasks: withFix(z.array(taskSchema).min(1), 'Give the lab at least one task with a check.'),
 	})
 	.superRefine((manifest, context) => {
@@ -107,6 +152,28 @@ export const labManifestSchema = z
 				});
 			}
 		}
+		const ports = new Map<number, string>();
+		for (const [name, proxy] of Object.entries(manifest.proxies)) {
+			const upstream = proxy.upstream.split(':')[0] ?? '';
+			if (!containerNames.includes(upstream)) {
+				context.addIssue({
+					code: 'custom',
+					path: ['proxies', name, 'upstream'],
+					message: `"${upstream}" is not a container of this lab (${containerNames.join(', ')})`,
+					params: { fix: 'Forward to one of the containers listed under `containers:`, e.g. `redis:6379`.' },
+				});
+			}
+			const other = ports.get(proxy.listen);
+			if (other) {
+				context.addIssue({
+					code: 'custom',
+					path: ['proxies', name, 'listen'],
+					message: `port ${proxy.listen} is already the proxy "${other}"'s`,
+					params: { fix: 'Give every proxy its own port.' },
+				});
+			}
+			ports.set(proxy.listen, name);
+		}
 		const seen = new Set<string>();
 		manifest.tasks.forEach((task, index) => {
 			if (seen.has(task.id)) {
@@ -127,3 +194,5 @@ export const labManifestSchema = z
 export type LabManifest = z.output<typeof labManifestSchema>;
 export type LabContainer = LabManifest['containers'][string];
 export type LabTask = LabManifest['tasks'][number];
+export type LabProxy = LabManifest['proxies'][string];
+export type RestartPolicy = LabContainer['restart'];
