@@ -80,12 +80,21 @@ export const faultSchemas = {
 		),
 		seconds,
 	}),
+	/** Ends pressure started in the target before its time: one kind, or both. A rollback's undo. */
+	'end-pressure': z.strictObject({
+		kind: z.literal('end-pressure'),
+		target,
+		pressure: withFix(z.enum(['cpu', 'memory']).optional(), 'Give `cpu` or `memory`, or leave it out to end both.'),
+	}),
 } as const;
 
 export type FaultKind = keyof typeof faultSchemas;
 export const FAULT_KINDS = Object.keys(faultSchemas) as FaultKind[];
 export type FaultRequest = { [K in FaultKind]: z.output<(typeof faultSchemas)[K]> }[FaultKind];
 export type PressureKind = 'cpu' | 'memory';
+
+/** Kinds that undo a fault rather than make one; the log records them as `reverted`. */
+export const UNDO_KINDS: ReadonlySet<FaultKind> = new Set(['start', 'unpause', 'end-pressure']);
 
 /** Interface faults that need the kernel's netem, which these machines do not have. */
 export const NETEM_KINDS = ['delay', 'loss', 'corrupt', 'duplicate'] as const;

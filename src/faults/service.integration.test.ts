@@ -235,6 +235,24 @@ describe('resource faults', () => {
 		expect(after).toBeLessThan(before + 20);
 	});
 
+	it('ends one kind of pressure singly, as a rollback would, and logs it as reverted', async () => {
+		await faults.apply(sandbox, { kind: 'cpu', target: 'storefront', seconds: 60 });
+		await faults.apply(sandbox, { kind: 'memory', target: 'storefront', megabytes: 16, seconds: 60 });
+		const running = (kind: string) =>
+			sandbox.exec('storefront', ['sh', '-c', `grep -lsz "^STEADY_FAULT_PRESSURE=${kind}$" /proc/[0-9]*/environ | wc -l`]).then((result) => Number(result.stdout.trim()));
+		expect(await running('cpu')).toBeGreaterThan(0);
+
+		const ended = await faults.apply(sandbox, { kind: 'end-pressure', target: 'storefront', pressure: 'cpu' });
+		expect(ended).toMatchObject({ kind: 'end-pressure', outcome: 'reverted', parameters: { pressure: 'cpu' } });
+		expect(ended.message).toMatch(/^Ended the CPU pressure in storefront \(\d+ process/);
+		expect(await running('cpu')).toBe(0);
+		// The other kind is untouched until it is ended too.
+		expect(await running('memory')).toBeGreaterThan(0);
+		expect((await faults.apply(sandbox, { kind: 'end-pressure', target: 'storefront' })).message).toContain('Ended the pressure in storefront');
+		expect(await running('memory')).toBe(0);
+		expect((await faults.apply(sandbox, { kind: 'end-pressure', target: 'storefront' })).message).toBe('There was no pressure in storefront to end.');
+	});
+
 	it('pressure ends on its own at its duration', async () => {
 		await faults.apply(sandbox, { kind: 'cpu', target: 'storefront', seconds: 1 });
 		const count = () => sandbox.exec('storefront', ['sh', '-c', 'grep -lsz "^STEADY_FAULT_PRESSURE=" /proc/[0-9]*/environ | wc -l']).then((result) => Number(result.stdout.trim()));

@@ -2,9 +2,10 @@ import type Docker from 'dockerode';
 import { isNotFound, isNotModified, type Engine } from '../../sandbox/engine.ts';
 import { containerName, LABELS } from '../../sandbox/labels.ts';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
+import type { RestartEvent } from '../../sandbox/supervisor.ts';
 import { isLabError, LabError } from '../platform/errors.ts';
 import type { FaultOutcome, FaultRecord, Store } from '../store/store.ts';
-import { cpuWorkerBound, parametersOf, parseFaultRequest, type FaultKind, type FaultRequest, type PressureKind } from './schema.ts';
+import { cpuWorkerBound, parametersOf, parseFaultRequest, UNDO_KINDS, type FaultKind, type FaultRequest, type PressureKind } from './schema.ts';
 
 /**
  * State and resource faults in a learner's own sandbox, and the fault log the platform keeps of them.
@@ -31,6 +32,8 @@ export class FaultError extends LabError {
 export interface FaultServiceOptions {
 	store: Store;
 	engine: Engine;
+	/** Told about deliberate stops, so the lab's restart policy leaves a stopped container down. */
+	restarts?: { expectStop(sandboxId: string, name: string): void };
 }
 
 /** Pressure processes carry this in their environment, so a revert finds them, also after a platform restart. */
@@ -51,10 +54,12 @@ interface Target {
 export class FaultService {
 	private readonly store: Store;
 	private readonly engine: Engine;
+	private readonly restarts: FaultServiceOptions['restarts'];
 
 	constructor(options: FaultServiceOptions) {
 		this.store = options.store;
 		this.engine = options.engine;
+		this.restarts = options.restarts;
 	}
 
 	/**
@@ -70,7 +75,7 @@ export class FaultService {
 			const target = await this.resolve(sandbox, request.target);
 			guardRole(sandbox, request.kind, target);
 			const message = await this.perform(sandbox, request, target);
-			return this.record(sandbox, described, 'applied', message);
+			return this.record(sandbox, described, UNDO_KINDS.has(request.kind) ? 'reverted' : 'applied', message);
 		} catch (error) {
 			const refusal = isLabError(error) ? error : engineFailure(described.kind, described.target, error);
 			throw new FaultError(refusal, this.record(sandbox, described, refusal.status < 500 ? 'refused' : 'failed', refusal.message));
@@ -86,6 +91,45 @@ export class FaultService {
 		if (sandbox.state !== 'ready') return [];
 		const perMember = await Promise.all(sandbox.containerNames().map((name) => this.revertMember(sandbox, name)));
 		return perMember.flat();
+	}
+
+	/**
+	 * Everything `revertAll` undoes, and the sandbox's fault proxies too: the lab page's "undo all
+	 * faults". The proxies live in the helper's agent, which resets them on SIGHUP and logs that itself.
+	 */
+	async resetAll(sandbox: Sandbox): Promise<FaultRecord[]> {
+		if (sandbox.state !== 'ready') throw new LabError(409, `The sandbox is ${sandbox.state}; there are no faults to undo.`, 'Start the lab first.');
+		const helpers = sandbox.containerNames(['helper']);
+		const proxies = await Promise.all(
+			helpers.map(async (name) => {
+				try {
+					await this.engine.getContainer(containerName(sandbox.id, name)).kill({ signal: 'SIGHUP' });
+					return [];
+				} catch (error) {
+					return [this.record(sandbox, { kind: 'proxy-reset', target: '*', parameters: {} }, 'failed', `Could not reset the fault proxies: ${messageOf(error)}`)];
+				}
+			}),
+		);
+		return [...proxies.flat(), ...(await this.revertAll(sandbox))];
+	}
+
+	/** A restart the lab's policy made (or failed to make), for the log: evidence of recovery. */
+	recordRestart(event: RestartEvent): FaultRecord {
+		return this.store.addFault({
+			sandboxId: event.sandboxId,
+			learnerId: event.learnerId,
+			labId: event.labId,
+			kind: 'auto-restart',
+			target: event.container,
+			parameters: { policy: event.policy, exitCode: event.exitCode, delaySeconds: event.delaySeconds },
+			outcome: event.outcome === 'restarted' ? 'reverted' : 'failed',
+			message: event.message,
+		});
+	}
+
+	/** The lab was stopped: its containers, and every fault in them, are gone. */
+	recordStopped(sandbox: Sandbox): FaultRecord {
+		return this.record(sandbox, { kind: 'reset', target: '*', parameters: {} }, 'reverted', 'The lab stopped: its containers were removed, and every fault in them with them.');
 	}
 
 	/** The learner's fault log for one lab, newest first. Read-only: only this service writes it. */
@@ -128,7 +172,7 @@ export class FaultService {
 			return records;
 		}
 		await step('pressure', async () => {
-			const ended = await this.endPressure(sandbox, name);
+			const ended = await this.endPressure(sandbox, name, ['cpu', 'memory']);
 			for (const kind of ['cpu', 'memory'] as const) {
 				const count = ended.filter((line) => line === kind).length;
 				if (count > 0) note(kind, 'reverted', `Ended the ${kind === 'cpu' ? 'CPU' : 'memory'} pressure in ${name} (${plural(count, 'process', 'processes')}).`);
@@ -180,11 +224,19 @@ export class FaultService {
 		const { container, info, name } = target;
 		const state = info.State;
 		switch (request.kind) {
-			case 'kill':
+			case 'kill': {
 				requireRunning(name, state, 'kill its main process');
 				await container.kill({ signal: request.signal });
-				return `Sent ${request.signal} to the main process of ${name}. It is not restarted on its own; \`start\` it (or reset the lab) to bring it back.`;
+				const [policy, delay] = (info.Config.Labels[LABELS.restart] ?? 'never').split(':');
+				const after =
+					policy === 'never'
+						? 'The lab does not restart it; `start` it (or reset the lab) to bring it back.'
+						: `The lab's restart policy (${policy}) brings it back after ${delay} s${policy === 'on-failure' ? ' if it exited with an error' : ''}.`;
+				return `Sent ${request.signal} to the main process of ${name}. ${after}`;
+			}
 			case 'stop':
+				// Announced even when already down, so a restart the policy has scheduled does not undo it.
+				this.restarts?.expectStop(sandbox.id, name);
 				if (!state.Running) return `${name} was already stopped.`;
 				await container.stop().catch(ignoreNotModified);
 				return `Stopped ${name}.`;
@@ -225,6 +277,13 @@ export class FaultService {
 				await this.startPressure(sandbox, name, 'memory', [String(request.megabytes), String(request.seconds)]);
 				return `Holding ${request.megabytes} MB in ${name} for ${request.seconds} s (its limit is ${limitMb} MB; near it, the kernel may kill a process in ${name}).`;
 			}
+			case 'end-pressure': {
+				requireRunning(name, state, 'end pressure in it');
+				const kinds: PressureKind[] = request.pressure ? [request.pressure] : ['cpu', 'memory'];
+				const ended = await this.endPressure(sandbox, name, kinds);
+				const what = request.pressure === 'cpu' ? 'CPU pressure' : request.pressure === 'memory' ? 'memory pressure' : 'pressure';
+				return ended.length === 0 ? `There was no ${what} in ${name} to end.` : `Ended the ${what} in ${name} (${plural(ended.length, 'process', 'processes')}).`;
+			}
 		}
 	}
 
@@ -253,9 +312,9 @@ export class FaultService {
 		if (result.exitCode !== 0) throw new Error(`starting ${kind} pressure in ${name} ended with ${result.exitCode ?? 'a timeout'}: ${result.stderr.trim()}`);
 	}
 
-	/** Kills every pressure process in a member; returns one line (its kind) per process ended. */
-	private async endPressure(sandbox: Sandbox, name: string): Promise<string[]> {
-		const result = await sandbox.exec(name, ['sh', '-c', END_PRESSURE_SCRIPT, 'end-pressure'], { timeoutMs: EXEC_TIMEOUT_MS });
+	/** Kills the member's pressure processes of those kinds; returns one line (its kind) per process ended. */
+	private async endPressure(sandbox: Sandbox, name: string, kinds: PressureKind[]): Promise<string[]> {
+		const result = await sandbox.exec(name, ['sh', '-c', END_PRESSURE_SCRIPT, 'end-pressure', ...kinds], { timeoutMs: EXEC_TIMEOUT_MS });
 		if (result.exitCode !== 0) throw new Error(`ending pressure in ${name} ended with ${result.exitCode ?? 'a timeout'}: ${result.stderr.trim()}`);
 		return result.stdout.split('\n').filter((line) => line.length > 0);
 	}
@@ -284,7 +343,7 @@ const MEMORY_SCRIPT = `${PRESSURE_MARKER}=memory timeout -s KILL "$2" sh -c '{ h
 
 /** Only the owner may read a process's environment; the exec runs as the user that started the pressure. */
 const END_PRESSURE_SCRIPT = `for p in /proc/[0-9]*; do
-  for kind in cpu memory; do
+  for kind in "$@"; do
     if grep -qsz "^${PRESSURE_MARKER}=$kind\\$" "$p/environ" && kill -KILL "\${p#/proc/}" 2>/dev/null; then echo "$kind"; fi
   done
 done

@@ -4,6 +4,7 @@ import type { ImageBuilder, ImageProgress } from '../../sandbox/images.ts';
 import { removeUnknownSandboxes } from '../../sandbox/reconcile.ts';
 import { removeSandboxObjects, Sandbox, type SandboxProgress } from '../../sandbox/sandbox.ts';
 import type { FaultChannels } from '../faults/channel.ts';
+import type { FaultService } from '../faults/service.ts';
 import { containerSpecs, labImageTags, memberSpecs, type Lab, type LabCatalog } from '../labs/catalog.ts';
 import type { CheckResultRecord, FaultRecord, SandboxRecord, SandboxRecordState, Store } from '../store/store.ts';
 import type { TerminalSession } from '../terminal/terminal-session.ts';
@@ -47,6 +48,7 @@ export interface LabServiceOptions {
 	terminals: Terminals;
 	/** Each sandbox's channel to the platform, through which its fault agent asks for faults. */
 	channels: FaultChannels;
+	faults: FaultService;
 	platformId: string;
 	log: (message: string) => void;
 }
@@ -143,7 +145,10 @@ export class LabService {
 		const sandbox = this.sandboxes.get(record.id);
 		this.sandboxes.delete(record.id);
 		// Removing the containers reverts every fault in them; the channel goes with them.
-		if (sandbox) await sandbox.destroy();
+		if (sandbox) {
+			if (sandbox.state === 'ready') this.options.faults.recordStopped(sandbox);
+			await sandbox.destroy();
+		}
 		else await removeSandboxObjects(this.options.engine, this.options.platformId, record.id);
 		await this.options.channels.close(record.id);
 		this.options.store.setSandboxState(record.id, 'stopped');
@@ -184,6 +189,19 @@ export class LabService {
 	faultLog(learnerId: string, labId: string): FaultRecord[] {
 		this.lab(labId);
 		return this.options.channels.faultLog(learnerId, labId);
+	}
+
+	/** Undoes every fault in the learner's running sandbox, proxies included; answers with what was undone. */
+	async resetFaults(learnerId: string, labId: string): Promise<FaultRecord[]> {
+		this.lab(labId);
+		const sandbox = this.runningSandbox(learnerId, labId);
+		if (!sandbox) throw new LabError(409, 'The lab is not running, so it has no faults to undo.', 'Start the lab first.');
+		return this.options.faults.resetAll(sandbox);
+	}
+
+	/** Whether a sandbox is one the platform keeps running (not starting, stopping or gone). */
+	isLive(sandboxId: string): boolean {
+		return this.sandboxes.get(sandboxId)?.state === 'ready';
 	}
 
 	/** The Chaos Toolkit journals in the learner's running workstation, newest first. */

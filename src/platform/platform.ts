@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseCookie } from 'cookie';
 import { connectEngine } from '../../sandbox/engine.ts';
 import { ImageBuilder, type ImageProgress } from '../../sandbox/images.ts';
+import { RestartSupervisor } from '../../sandbox/supervisor.ts';
 import { FaultChannels } from '../faults/channel.ts';
 import { FaultService } from '../faults/service.ts';
 import { LabCatalog } from '../labs/catalog.ts';
@@ -49,9 +50,18 @@ export async function createPlatform(config: PlatformConfig, options: PlatformOp
 	const identity = new Identity(store);
 	const terminals = new Terminals(options.log);
 	const tickets = new TicketBook();
-	const faults = new FaultService({ store, engine });
+	// Carries out the labs' restart policies; it asks the lab service (made below, before `start`) which sandboxes are wanted.
+	const restarts: RestartSupervisor = new RestartSupervisor({
+		engine,
+		platformId,
+		wanted: (sandboxId: string): boolean => labs.isLive(sandboxId),
+		onRestart: (event) => faults.recordRestart(event),
+		log: options.log,
+	});
+	const faults = new FaultService({ store, engine, restarts });
 	const channels = new FaultChannels({ root: path.join(config.dataDir, 'channels'), faults, log: options.log });
-	const labs = new LabService({ engine, store, catalog, images, terminals, channels, platformId, log: options.log });
+	const labs: LabService = new LabService({ engine, store, catalog, images, terminals, channels, faults, platformId, log: options.log });
+	await restarts.start();
 	const gateway = new TerminalGateway({
 		tickets,
 		identify: (request: IncomingMessage) => identity.learnerFor(parseCookie(request.headers.cookie ?? '')[SESSION_COOKIE]),
@@ -71,6 +81,7 @@ export async function createPlatform(config: PlatformConfig, options: PlatformOp
 		images,
 		async close() {
 			gateway.close();
+			await restarts.close();
 			await labs.shutdown();
 			store.close();
 		},

@@ -84,6 +84,8 @@ describe('faults: each fault command', () => {
 		[['cpu', 'app', '--workers', '2', '--seconds', '45'], { kind: 'cpu', target: 'app', workers: 2, seconds: 45 }],
 		[['memory', 'app', '--megabytes', '64'], { kind: 'memory', target: 'app', megabytes: 64 }],
 		[['memory', 'app', '--megabytes', '64', '--seconds', '10'], { kind: 'memory', target: 'app', megabytes: 64, seconds: 10 }],
+		[['end-pressure', 'app'], { kind: 'end-pressure', target: 'app' }],
+		[['end-pressure', 'app', '--only', 'cpu'], { kind: 'end-pressure', target: 'app', pressure: 'cpu' }],
 	];
 	it.each(cases)('faults %j posts its fault as JSON and prints the record\'s message', async (argv, body) => {
 		replies.set('POST /faults', { status: 201, body: JSON.stringify(record(`Done: ${argv.join(' ')}`)) });
@@ -152,7 +154,7 @@ describe('faults: usage', () => {
 	it('prints the overview for --help (exit 0) and for no command (exit 2), pointing to the proxy API', async () => {
 		const help = await run('--help');
 		expect(help.code).toBe(0);
-		for (const command of ['kill', 'kill-process', 'cpu', 'memory', 'log', 'reset', 'delay']) expect(help.stdout).toContain(`faults ${command} `);
+		for (const command of ['kill', 'kill-process', 'cpu', 'memory', 'end-pressure', 'log', 'reset', 'delay']) expect(help.stdout).toContain(`faults ${command} `);
 		expect(help.stdout).toContain('the Toxiproxy API at http://faults:8474');
 		const bare = await run();
 		expect(bare.code).toBe(2);

@@ -84,6 +84,13 @@ const COMMANDS: Record<string, Command> = {
 			return { kind: 'memory', target, ...numbers(values, ['megabytes', 'seconds']) };
 		},
 	},
+	'end-pressure': {
+		usage: 'faults end-pressure <target> [--only cpu|memory]',
+		summary: 'end CPU and/or memory pressure in a container before its time',
+		options: { only: { type: 'string' } },
+		positionals: ['target'],
+		request: ({ target }, { only }) => ({ kind: 'end-pressure', target, ...(only === undefined ? {} : { pressure: only }) }),
+	},
 	log: { usage: 'faults log [--json]', summary: 'every fault of this lab, newest first', options: { json: { type: 'boolean' } }, positionals: [] },
 	reset: { usage: 'faults reset', summary: 'undo every fault still in effect, proxies included', positionals: [] },
 	...Object.fromEntries(
