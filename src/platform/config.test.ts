@@ -69,6 +69,16 @@ describe('loadConfig settings', () => {
 });
 
 describe('loadConfig refuses', () => {
+	it('a data folder too deep for the sockets of the fault channels, saying how long it may be', () => {
+		const deep = `/srv/${'very-long-folder-name/'.repeat(3)}data`;
+		const error = configError({ STEADY_DATA_DIR: deep });
+
+		expect(error.problems).toEqual([expect.objectContaining({ field: 'STEADY_DATA_DIR', fix: expect.stringContaining('shorter') })]);
+		expect(error.problems[0]?.message).toContain('at most 71 bytes');
+		// 71 bytes is still fine.
+		expect(loadConfig({ STEADY_DATA_DIR: `/${'d'.repeat(70)}` }, ROOT).dataDir).toHaveLength(71);
+	});
+
 	it('a port that is not a number, naming the variable and the fix', () => {
 		const error = configError({ PORT: 'abc' });
 

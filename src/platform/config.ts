@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { validate, withFix } from '../schemas/problems.ts';
+import { validate, ValidationError, withFix } from '../schemas/problems.ts';
 
 /**
  * The platform's settings, from the environment, validated once at start-up. The defaults run the
@@ -60,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Platfor
 	const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
 	const parsed = validate(configSchema, present, 'environment', 'The platform settings have problems:');
 	const dataDir = path.resolve(projectRoot, parsed.STEADY_DATA_DIR);
+	requireShortSocketPaths(dataDir, parsed.STEADY_DATA_DIR);
 	return {
 		port: parsed.PORT,
 		host: parsed.HOST,
@@ -71,4 +72,26 @@ export function loadConfig(env: NodeJS.ProcessEnv, projectRoot: string): Platfor
 		dockerHost: parsed.DOCKER_HOST,
 		projectRoot,
 	};
+}
+
+/** Linux keeps a UNIX socket's path in 108 bytes, the last a terminating zero. */
+const SOCKET_PATH_MAX_BYTES = 107;
+
+/**
+ * Each sandbox's fault channel is a socket at `<data dir>/channels/<12-character id>/platform.sock`;
+ * a deep data folder would only fail later, at the first lab start, with the kernel's EINVAL.
+ */
+function requireShortSocketPaths(dataDir: string, given: string): void {
+	const longest = path.join(dataDir, 'channels', 'x'.repeat(12), 'platform.sock');
+	const bytes = Buffer.byteLength(longest);
+	if (bytes <= SOCKET_PATH_MAX_BYTES) return;
+	const room = SOCKET_PATH_MAX_BYTES - (bytes - Buffer.byteLength(dataDir));
+	throw new ValidationError('The platform settings have problems:', [
+		{
+			file: 'environment',
+			field: 'STEADY_DATA_DIR',
+			message: `"${given}" resolves to ${dataDir} (${Buffer.byteLength(dataDir)} bytes), too long for the fault channels' sockets inside it (at most ${room} bytes)`,
+			fix: `Set STEADY_DATA_DIR to a shorter absolute path, e.g. /var/lib/steady-state.`,
+		},
+	]);
 }
