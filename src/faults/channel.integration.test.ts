@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { Sandbox } from '../../sandbox/sandbox.ts';
 import { containerSpecs } from '../labs/catalog.ts';
 import { Store } from '../store/store.ts';
 import { loadLab } from '../testing/lab-fixture.ts';
-import { FaultChannels } from './channel.ts';
+import { CHANNEL_SOCKET, FaultChannels } from './channel.ts';
 import { FaultService } from './service.ts';
 
 /**
@@ -20,7 +21,7 @@ import { FaultService } from './service.ts';
  */
 const engine = connectEngine();
 const platformId = `test${randomBytes(4).toString('hex')}`;
-const store = new Store(':memory:');
+let store: Store;
 let root: string;
 let channels: FaultChannels;
 let sandbox: Sandbox;
@@ -29,6 +30,7 @@ let neighbour: Sandbox;
 beforeAll(async () => {
 	const { lab, tags } = await loadLab();
 	root = await mkdtemp(path.join(tmpdir(), 'steady-channels-'));
+	store = new Store(path.join(root, 'steady.db'));
 	channels = new FaultChannels({ root, faults: new FaultService({ store, engine }), log: () => undefined });
 	store.ensureLearner('ada', 'Ada');
 	store.ensureLearner('bob', 'Bob');
@@ -46,8 +48,8 @@ afterAll(async () => {
 	await Promise.all([sandbox?.destroy(), neighbour?.destroy()]);
 	await removeUnknownSandboxes(engine, platformId, () => false);
 	await channels?.closeAll();
+	store?.close();
 	if (root) await rm(root, { recursive: true, force: true });
-	store.close();
 });
 
 function learnerShell(owner: Sandbox, command: string) {
@@ -105,7 +107,8 @@ describe('the fault API inside a sandbox', () => {
 	it('puts the fault proxy between the workstation and Redis: latency that comes and goes, and an outage', async () => {
 		const api = (method: string, route: string, body?: string) =>
 			learnerShell(sandbox, `curl -sS -o /dev/null -w '%{http_code}' -X ${method} ${body ? `-d '${body}'` : ''} http://faults:8474${route}`);
-		expect((await api('POST', '/proxies', '{"name":"redis","listen":"0.0.0.0:16379","upstream":"redis:6379"}')).stdout).toBe('201');
+		// A proxy of the test's own: a lab's own proxies (if it declares any) are already there, by their names.
+		expect((await api('POST', '/proxies', '{"name":"redis-direct","listen":"0.0.0.0:16379","upstream":"redis:6379"}')).stdout).toBe('201');
 		/** One PING through the proxy from the learner's shell: its answer, and milliseconds from start to exit. */
 		const ping = async () => {
 			const { stdout } = await learnerShell(sandbox, 's=$(date +%s%N); redis-cli -h faults -p 16379 ping 2>&1; e=$(date +%s%N); echo "ms=$(( (e - s) / 1000000 ))"');
@@ -113,25 +116,42 @@ describe('the fault API inside a sandbox', () => {
 		};
 		expect((await ping()).answer).toBe('PONG');
 
-		expect((await api('POST', '/proxies/redis/toxics', '{"type":"latency","attributes":{"latency":1000}}')).stdout).toBe('200');
+		expect((await api('POST', '/proxies/redis-direct/toxics', '{"type":"latency","attributes":{"latency":1000}}')).stdout).toBe('200');
 		const slow = await ping();
 		expect(slow.answer).toBe('PONG');
 		expect(slow.ms).toBeGreaterThanOrEqual(1000);
 
-		expect((await api('DELETE', '/proxies/redis/toxics/latency_downstream')).stdout).toBe('204');
+		expect((await api('DELETE', '/proxies/redis-direct/toxics/latency_downstream')).stdout).toBe('204');
 		const fast = await ping();
 		expect(fast.answer).toBe('PONG');
 		expect(fast.ms).toBeLessThan(1000);
 
-		expect((await api('POST', '/proxies/redis', '{"enabled":false}')).stdout).toBe('200');
+		expect((await api('POST', '/proxies/redis-direct', '{"enabled":false}')).stdout).toBe('200');
 		expect((await ping()).answer).toMatch(/Connection refused|Could not connect/);
-		expect((await api('POST', '/proxies/redis', '{"enabled":true}')).stdout).toBe('200');
+		expect((await api('POST', '/proxies/redis-direct', '{"enabled":true}')).stdout).toBe('200');
 		expect((await ping()).answer).toBe('PONG');
+
+		// Each change went to the learner's fault log, which they read through the fault API.
+		const log = JSON.parse((await learnerShell(sandbox, 'curl -sS http://faults/faults')).stdout) as { faults: Array<{ kind: string; target: string; outcome: string; sandboxId: string }> };
+		const proxyChanges = log.faults.filter((entry) => entry.target === 'redis-direct' && /^(proxy|toxic)-/.test(entry.kind)).reverse();
+		expect(proxyChanges.map((entry) => `${entry.kind} ${entry.target} ${entry.outcome}`)).toEqual([
+			'proxy-create redis-direct applied',
+			'toxic-add redis-direct applied',
+			'toxic-remove redis-direct reverted',
+			'proxy-disable redis-direct applied',
+			'proxy-enable redis-direct reverted',
+		]);
+		expect(proxyChanges.every((entry) => entry.sandboxId === sandbox.id)).toBe(true);
 	});
 
 	it('leaves the learner no way to the channel and the agent no privileges', async () => {
 		const socket = await learnerShell(sandbox, 'ls /run/steady-state 2>&1; echo "exit=$?"');
 		expect(socket.stdout).toMatch(/No such file or directory/);
+		const forged = await learnerShell(
+			sandbox,
+			`curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"kind":"proxy-reset","target":"*","parameters":{},"outcome":"reverted","message":"Forged."}' http://faults/proxy-events`,
+		);
+		expect(forged.stdout).toBe('404');
 		const helper = await engine.getContainer(containerName(sandbox.id, 'faults')).inspect();
 		expect(helper.HostConfig.CapDrop).toEqual(['ALL']);
 		expect(helper.HostConfig.Privileged).toBe(false);
@@ -139,5 +159,49 @@ describe('the fault API inside a sandbox', () => {
 		expect(JSON.stringify(helper.Mounts)).not.toContain('docker.sock');
 		const workstation = await engine.getContainer(containerName(sandbox.id, 'workstation')).inspect();
 		expect(workstation.HostConfig.Binds ?? []).toEqual([]);
+	});
+});
+
+/** One request to a sandbox's channel socket, as the fault agent makes it. */
+function postToChannel(owner: Sandbox, route: string, body: string): Promise<{ status: number; json: any }> {
+	return new Promise((resolve, reject) => {
+		const socketPath = path.join(channels.folderFor(owner.id), CHANNEL_SOCKET);
+		const request = http.request({ socketPath, method: 'POST', path: route, headers: { 'content-type': 'application/json' } }, (response) => {
+			const chunks: Buffer[] = [];
+			response.on('data', (chunk: Buffer) => chunks.push(chunk));
+			response.on('end', () => resolve({ status: response.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString()) }));
+		});
+		request.on('error', reject);
+		request.end(body);
+	});
+}
+
+describe('proxy changes reported over the channel', () => {
+	const event = {
+		kind: 'toxic-add',
+		target: 'redis',
+		parameters: { name: 'latency_downstream', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 1000, jitter: 100 } },
+		outcome: 'applied',
+		message: 'Added latency toxic latency_downstream on redis: 1000 ms ± 100 ms, downstream, toxicity 1.',
+	};
+
+	it('land in the log of the sandbox whose socket they came in on', async () => {
+		const reply = await postToChannel(neighbour, '/proxy-events', JSON.stringify(event));
+		expect(reply.status).toBe(201);
+		expect(reply.json).toMatchObject({ ...event, sandboxId: neighbour.id, learnerId: 'bob', labId: neighbour.identity.labId });
+		expect(store.faultLog('bob', neighbour.identity.labId)[0]).toEqual(reply.json);
+		expect(store.faultLog('ada', sandbox.identity.labId).some((entry) => entry.id === reply.json.id)).toBe(false);
+	});
+
+	it('answer 400 naming the field for a bad body, and log nothing', async () => {
+		const before = store.faultLog('bob', neighbour.identity.labId).length;
+		const wrongKind = await postToChannel(neighbour, '/proxy-events', JSON.stringify({ ...event, kind: 'pause' }));
+		expect(wrongKind.status).toBe(400);
+		expect(wrongKind.json.error).toMatch(/^The proxy event was not logged: kind must be one of toxic-add, /);
+		const otherSandbox = await postToChannel(neighbour, '/proxy-events', JSON.stringify({ ...event, sandboxId: sandbox.id }));
+		expect(otherSandbox.status).toBe(400);
+		expect(otherSandbox.json.error).toContain('unknown field sandboxId');
+		expect((await postToChannel(neighbour, '/proxy-events', '{not json')).status).toBe(400);
+		expect(store.faultLog('bob', neighbour.identity.labId)).toHaveLength(before);
 	});
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
 import { isLabError } from '../platform/errors.ts';
 import type { FaultRecord } from '../store/store.ts';
+import { ProxyEventRejected } from './proxy-log.ts';
 import { FaultError, type FaultService } from './service.ts';
 
 /** The socket's name inside a sandbox's channel folder; the helper sees it at /run/steady-state/. */
@@ -92,8 +93,13 @@ export class FaultChannels {
 			if (route === 'GET /faults') return send(response, 200, { faults: faults.log(learnerId, labId) });
 			if (route === 'POST /faults') return send(response, 201, await faults.apply(sandbox, await readJson(request)));
 			if (route === 'POST /reset') return send(response, 200, { reverted: await faults.revertAll(sandbox) });
-			return send(response, 404, { error: `No route ${route}.`, fix: 'Use GET /faults, POST /faults, POST /reset or GET /health.' });
+			// Only the agent calls this: its fault API on port 80 does not forward it, so learners cannot write their log.
+			if (route === 'POST /proxy-events') return send(response, 201, faults.recordProxyEvent(sandbox, await readJson(request)));
+			return send(response, 404, { error: `No route ${route}.`, fix: 'Use GET /faults, POST /faults, POST /reset, POST /proxy-events or GET /health.' });
 		} catch (error) {
+			if (error instanceof ProxyEventRejected) {
+				return send(response, 400, { error: `The proxy event was not logged: ${error.message}.`, fix: 'Send one JSON object {kind, target, parameters, outcome, message}, as the fault agent does.' });
+			}
 			if (error instanceof FaultError) return send(response, error.status, { error: error.message, fix: error.fix, record: error.record });
 			if (isLabError(error)) return send(response, error.status, { error: error.message, fix: error.fix });
 			this.options.log(`Fault channel of sandbox ${sandbox.identity.sandboxId}: ${error instanceof Error ? error.stack : String(error)}`);

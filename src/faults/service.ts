@@ -5,6 +5,7 @@ import type { Sandbox } from '../../sandbox/sandbox.ts';
 import type { RestartEvent } from '../../sandbox/supervisor.ts';
 import { isLabError, LabError } from '../platform/errors.ts';
 import type { FaultOutcome, FaultRecord, Store } from '../store/store.ts';
+import { recordProxyEvent } from './proxy-log.ts';
 import { cpuWorkerBound, parametersOf, parseFaultRequest, UNDO_KINDS, type FaultKind, type FaultRequest, type PressureKind } from './schema.ts';
 
 /**
@@ -125,6 +126,11 @@ export class FaultService {
 			outcome: event.outcome === 'restarted' ? 'reverted' : 'failed',
 			message: event.message,
 		});
+	}
+
+	/** A change the sandbox's fault agent made to its proxies, as it reported it; checked before it is kept. */
+	recordProxyEvent(sandbox: Sandbox, body: unknown): FaultRecord {
+		return recordProxyEvent(this.store, sandbox.identity, body);
 	}
 
 	/** The lab was stopped: its containers, and every fault in them, are gone. */

@@ -1,6 +1,9 @@
 import http from 'node:http';
 import { startApi, type ApiServer } from '../proxy/api.ts';
+import { checkPopulate, ProxyCollection, type NewProxy } from '../proxy/collection.ts';
+import { ApiError } from '../proxy/errors.ts';
 import { callChannel, ChannelTimeout, type ChannelReply } from './channel.ts';
+import { createProxyEventReporter } from './reporter.ts';
 
 /**
  * The fault agent in every sandbox's `faults` helper container. The learner's workstation reaches
@@ -20,9 +23,35 @@ export interface AgentTimeouts {
 	readMs: number;
 	/** The platform probe behind GET /health. */
 	healthMs: number;
+	/** Logging one proxy change; the learner's proxy request waits this long at most for it. */
+	reportMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: AgentTimeouts = { applyMs: 20_000, readMs: 5_000, healthMs: 1_000 };
+export const DEFAULT_TIMEOUTS: AgentTimeouts = { applyMs: 20_000, readMs: 5_000, healthMs: 1_000, reportMs: 3_000 };
+
+const PROXIES_FIX = '--proxies takes a JSON array like [{"name":"redis","listen":"0.0.0.0:26379","upstream":"redis:6379","enabled":true}]; correct the lab\'s proxies.';
+
+/** A mistake in how the agent was started, said in terms of its command line. */
+export class AgentConfigError extends Error {}
+
+/**
+ * `--proxies`: the lab's proxies, in the format of POST /populate and checked the same way, so a
+ * lab that works against Toxiproxy works here and a wrong entry is named before anything starts.
+ */
+export function parseProxiesOption(text: string): NewProxy[] {
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch (error) {
+		throw new AgentConfigError(`--proxies is not valid JSON (${(error as Error).message}).\n${PROXIES_FIX}`);
+	}
+	try {
+		return checkPopulate(value);
+	} catch (error) {
+		if (error instanceof ApiError) throw new AgentConfigError(`--proxies: ${error.message.replace(/^bad request body: /, '').replace(/\.?$/, '.')}\n${PROXIES_FIX}`);
+		throw error;
+	}
+}
 
 export interface AgentOptions {
 	host: string;
@@ -30,7 +59,11 @@ export interface AgentOptions {
 	proxyPort: number;
 	/** The platform's UNIX socket for this sandbox. */
 	channel: string;
+	/** Created before either API answers, and not reported: they are the lab's, not the learner's doing. */
+	proxies?: NewProxy[];
 	timeouts?: Partial<AgentTimeouts>;
+	/** Where a failure to log proxy changes is told (the container's stderr by default). */
+	warn?: (line: string) => void;
 }
 
 export interface Agent {
@@ -62,9 +95,17 @@ class Refusal extends Error {
 
 export async function startAgent(options: AgentOptions): Promise<Agent> {
 	const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-	const proxy = await startApi(options.host, options.proxyPort);
+	const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+	const proxies = new ProxyCollection();
+	const proxy = await startApi(options.host, options.proxyPort, proxies);
 	const server = http.createServer(createAgentHandler(options.channel, proxy, timeouts));
 	try {
+		if (options.proxies) {
+			await proxies.populate(options.proxies).catch((error: Error) => {
+				throw error instanceof ApiError ? new AgentConfigError(`--proxies: ${error.message}.\n${PROXIES_FIX}`) : error;
+			});
+		}
+		proxies.onChange(createProxyEventReporter(options.channel, timeouts.reportMs, warn));
 		await new Promise<void>((resolve, reject) => {
 			server.once('error', reject);
 			server.listen(options.port, options.host, () => {

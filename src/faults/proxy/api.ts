@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { ProxyCollection } from './collection.ts';
 import { ApiError, badRequest } from './errors.ts';
+import { proxyEvents, type ProxyEventKind } from './events.ts';
 
 /**
  * Toxiproxy's HTTP API on node:http: same routes, same JSON, same status codes, so `toxiproxy-cli`,
@@ -20,9 +21,20 @@ interface Reply {
 	json?: unknown;
 }
 
+/** What a change request was trying to do, so a refusal can be logged as an attempt at it. */
+interface Attempt {
+	kind: ProxyEventKind;
+	target: string;
+	parameters?: Record<string, unknown>;
+}
+
+type DescribeAttempt = (params: string[], body: Record<string, unknown>) => Attempt;
+
 interface Route {
 	pattern: RegExp;
 	methods: Record<string, Handler>;
+	/** Per changing method; reads only the URL and the body as sent, since the request may be nonsense. */
+	attempts: Record<string, DescribeAttempt>;
 }
 
 const ROUTE_LIST = [
@@ -39,9 +51,15 @@ function routes(proxies: ProxyCollection): Route[] {
 	const ok = (json: unknown): Reply => ({ status: 200, json });
 	const noContent: Reply = { status: 204 };
 	const updateProxy: Handler = async ([name = ''], body) => ok(await proxies.update(name, await body()));
-	const updateToxic: Handler = async ([proxy = '', toxic = ''], body) => ok(proxies.updateToxic(proxy, toxic, await body()));
+	const updateToxic: Handler = async ([proxy = '', toxic = ''], body) => ok(await proxies.updateToxic(proxy, toxic, await body()));
+	const proxyChange: DescribeAttempt = ([name = ''], body) => {
+		const readdressed = body.listen !== undefined || body.upstream !== undefined;
+		const kind = readdressed ? 'proxy-update' : body.enabled === false ? 'proxy-disable' : body.enabled === true ? 'proxy-enable' : 'proxy-update';
+		return { kind, target: name };
+	};
+	const toxicChange: DescribeAttempt = ([proxy = '', toxic = '']) => ({ kind: 'toxic-update', target: proxy, parameters: { name: toxic } });
 	return [
-		{ pattern: /^\/version$/, methods: { GET: async () => ok({ version: VERSION }) } },
+		{ pattern: /^\/version$/, methods: { GET: async () => ok({ version: VERSION }) }, attempts: {} },
 		{
 			pattern: /^\/reset$/,
 			methods: {
@@ -50,10 +68,12 @@ function routes(proxies: ProxyCollection): Route[] {
 					return noContent;
 				},
 			},
+			attempts: { POST: () => ({ kind: 'proxy-reset', target: '*' }) },
 		},
 		{
 			pattern: /^\/populate$/,
 			methods: { POST: async (_, body) => ({ status: 201, json: { proxies: await proxies.populate(await body()) } }) },
+			attempts: { POST: () => ({ kind: 'proxy-create', target: '*' }) },
 		},
 		{
 			pattern: /^\/proxies$/,
@@ -61,6 +81,7 @@ function routes(proxies: ProxyCollection): Route[] {
 				GET: async () => ok(Object.fromEntries(proxies.list().map((proxy) => [proxy.name, proxy]))),
 				POST: async (_, body) => ({ status: 201, json: await proxies.create(await body()) }),
 			},
+			attempts: { POST: (_, body) => ({ kind: 'proxy-create', target: typeof body.name === 'string' && body.name !== '' ? body.name : '(no name)' }) },
 		},
 		{
 			pattern: /^\/proxies\/([^/]+)$/,
@@ -69,17 +90,19 @@ function routes(proxies: ProxyCollection): Route[] {
 				POST: updateProxy,
 				PATCH: updateProxy,
 				DELETE: async ([name = '']) => {
-					proxies.remove(name);
+					await proxies.remove(name);
 					return noContent;
 				},
 			},
+			attempts: { POST: proxyChange, PATCH: proxyChange, DELETE: ([name = '']) => ({ kind: 'proxy-delete', target: name }) },
 		},
 		{
 			pattern: /^\/proxies\/([^/]+)\/toxics$/,
 			methods: {
 				GET: async ([name = '']) => ok(proxies.get(name).toxics),
-				POST: async ([name = ''], body) => ok(proxies.addToxic(name, await body())),
+				POST: async ([name = ''], body) => ok(await proxies.addToxic(name, await body())),
 			},
+			attempts: { POST: ([name = '']) => ({ kind: 'toxic-add', target: name }) },
 		},
 		{
 			pattern: /^\/proxies\/([^/]+)\/toxics\/([^/]+)$/,
@@ -88,12 +111,23 @@ function routes(proxies: ProxyCollection): Route[] {
 				POST: updateToxic,
 				PATCH: updateToxic,
 				DELETE: async ([proxy = '', toxic = '']) => {
-					proxies.get(proxy).removeToxic(toxic);
+					await proxies.removeToxic(proxy, toxic);
 					return noContent;
 				},
 			},
+			attempts: {
+				POST: toxicChange,
+				PATCH: toxicChange,
+				DELETE: ([proxy = '', toxic = '']) => ({ kind: 'toxic-remove', target: proxy, parameters: { name: toxic } }),
+			},
 		},
 	];
+}
+
+/** The body as the learner sent it when it was a JSON object; anything else tells the log nothing. */
+async function sentObject(body: Promise<unknown> | undefined): Promise<Record<string, unknown>> {
+	const value = await body?.catch(() => undefined);
+	return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 async function readJson(request: http.IncomingMessage): Promise<unknown> {
@@ -140,6 +174,9 @@ export function createApiHandler(proxies: ProxyCollection): http.RequestListener
 			}
 			const path = new URL(request.url ?? '/', 'http://proxy').pathname.replace(/\/+$/, '') || '/';
 			const method = request.method ?? 'GET';
+			let params: string[] = [];
+			let attempt: DescribeAttempt | undefined;
+			let body: Promise<unknown> | undefined;
 			try {
 				const route = table.find((candidate) => candidate.pattern.test(path));
 				if (!route) throw new ApiError(`no such route: ${method} ${path}; the routes are ${ROUTE_LIST}`, 404);
@@ -147,11 +184,18 @@ export function createApiHandler(proxies: ProxyCollection): http.RequestListener
 				if (!handler) {
 					throw new ApiError(`method ${method} not allowed on ${path}; use ${Object.keys(route.methods).join(' or ')}`, 405);
 				}
-				const params = (route.pattern.exec(path) ?? []).slice(1).map((part) => decodeURIComponent(part));
-				send(response, await handler(params, () => readJson(request)));
+				params = (route.pattern.exec(path) ?? []).slice(1).map((part) => decodeURIComponent(part));
+				attempt = route.attempts[method];
+				send(response, await handler(params, () => (body ??= readJson(request))));
 			} catch (error) {
-				if (error instanceof ApiError) send(response, errorReply(error));
-				else send(response, errorReply(new ApiError(`internal error: ${(error as Error).message}`, 500)));
+				const failure = error instanceof ApiError ? error : new ApiError(`internal error: ${(error as Error).message}`, 500);
+				// A refused change is logged as an attempt, so the log shows what the learner tried.
+				if (attempt && failure.status >= 400 && failure.status < 500) {
+					const sent = await sentObject(body);
+					const { kind, target, parameters } = attempt(params, sent);
+					await proxies.notify(proxyEvents.refused(kind, target, { ...sent, ...parameters }, failure.message));
+				}
+				send(response, errorReply(failure));
 			}
 		})();
 	};

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiError, badRequest, describeIssues, missingField, proxyNotFound } from './errors.ts';
+import { proxyEvents, type ProxyChangeListener, type ProxyEvent, type ProxyState } from './events.ts';
 import { parseAddress, Proxy } from './proxy.ts';
 import { ATTRIBUTES, isToxicType, STREAMS, strictFields, TOXIC_TYPES, type Toxic } from './toxics.ts';
 
@@ -45,12 +46,7 @@ function checkedAttributes(type: Toxic['type'], attributes: unknown): Toxic['att
 	return result.data;
 }
 
-interface NewProxy {
-	name: string;
-	listen: string;
-	upstream: string;
-	enabled: boolean;
-}
+export type NewProxy = ProxyState;
 
 function newProxy(body: unknown, where?: string): NewProxy {
 	const fields = parse(ProxyFields, body, where);
@@ -60,13 +56,48 @@ function newProxy(body: unknown, where?: string): NewProxy {
 	// Like Go's net.Listen(""): every interface, any free port.
 	const listen = fields.listen ?? ':0';
 	const enabled = fields.enabled ?? true;
-	parseAddress(fields.upstream, 'upstream');
-	parseAddress(listen, 'listen');
+	try {
+		parseAddress(fields.upstream, 'upstream');
+		parseAddress(listen, 'listen');
+	} catch (error) {
+		if (where && error instanceof ApiError) throw new ApiError(`${where}: ${error.message}`, error.status);
+		throw error;
+	}
 	return { name: fields.name, listen, upstream: fields.upstream, enabled };
+}
+
+/**
+ * The proxies of a populate request (or of a config given at start), every entry checked before
+ * anything is created, each named by its place in the list when it is wrong.
+ */
+export function checkPopulate(body: unknown): NewProxy[] {
+	if (!Array.isArray(body)) throw badRequest('expected a JSON array of proxies, like [{"name": "redis", "listen": "0.0.0.0:26379", "upstream": "redis:6379"}]');
+	const inputs = body.map((entry, index) => newProxy(entry, `proxy ${index + 1}`));
+	const names = new Set<string>();
+	for (const input of inputs) {
+		if (names.has(input.name)) throw badRequest(`duplicate proxy name "${input.name}": each proxy needs its own name`);
+		names.add(input.name);
+	}
+	return inputs;
+}
+
+function stateOf(proxy: Proxy): ProxyState {
+	return { name: proxy.name, listen: proxy.listen, upstream: proxy.upstream, enabled: proxy.enabled };
 }
 
 export class ProxyCollection {
 	private readonly proxies = new Map<string, Proxy>();
+	private listener: ProxyChangeListener | undefined;
+
+	/** Who hears of each change from now on; changes made before (a lab's own proxies) are not news. */
+	onChange(listener: ProxyChangeListener | undefined): void {
+		this.listener = listener;
+	}
+
+	/** Tells the listener, and returns once it has taken the event, so an answer sent after it is in step. */
+	async notify(event: ProxyEvent): Promise<void> {
+		await this.listener?.(event);
+	}
 
 	list(): Proxy[] {
 		return [...this.proxies.values()];
@@ -86,6 +117,7 @@ export class ProxyCollection {
 		const proxy = new Proxy(input.name, input.listen, input.upstream);
 		if (input.enabled) await proxy.start();
 		this.proxies.set(proxy.name, proxy);
+		await this.notify(proxyEvents.created(stateOf(proxy)));
 		return proxy;
 	}
 
@@ -95,14 +127,9 @@ export class ProxyCollection {
 	 * addresses replaces it.
 	 */
 	async populate(body: unknown): Promise<Proxy[]> {
-		if (!Array.isArray(body)) throw badRequest('expected a JSON array of proxies, like [{"name": "redis", "listen": "0.0.0.0:26379", "upstream": "redis:6379"}]');
-		const inputs = body.map((entry, index) => newProxy(entry, `proxy ${index + 1}`));
-		const names = new Set<string>();
-		for (const input of inputs) {
-			if (names.has(input.name)) throw badRequest(`duplicate proxy name "${input.name}": each proxy needs its own name`);
-			names.add(input.name);
-		}
+		const inputs = checkPopulate(body);
 		const result: Proxy[] = [];
+		const events: ProxyEvent[] = [];
 		for (const input of inputs) {
 			const existing = this.proxies.get(input.name);
 			if (existing && existing.listen === input.listen && existing.upstream === input.upstream) {
@@ -114,7 +141,9 @@ export class ProxyCollection {
 			if (input.enabled) await proxy.start();
 			this.proxies.set(proxy.name, proxy);
 			result.push(proxy);
+			events.push(existing ? proxyEvents.updated(stateOf(existing), stateOf(proxy)) : proxyEvents.created(stateOf(proxy)));
 		}
+		for (const event of events) await this.notify(event);
 		return result;
 	}
 
@@ -124,24 +153,39 @@ export class ProxyCollection {
 		if (fields.name !== undefined && fields.name !== name) {
 			throw badRequest(`a proxy cannot be renamed ("${name}" to "${fields.name}"); create a new one and delete this one`);
 		}
+		const before = stateOf(proxy);
 		await proxy.update(fields);
+		const after = stateOf(proxy);
+		if (after.listen !== before.listen || after.upstream !== before.upstream) await this.notify(proxyEvents.updated(before, after));
+		if (after.enabled !== before.enabled) await this.notify(after.enabled ? proxyEvents.enabled(after) : proxyEvents.disabled(after));
 		return proxy;
 	}
 
-	remove(name: string): void {
-		this.get(name).stop();
+	async remove(name: string): Promise<void> {
+		const proxy = this.get(name);
+		proxy.stop();
 		this.proxies.delete(name);
+		await this.notify(proxyEvents.deleted(stateOf(proxy)));
 	}
 
-	/** Toxiproxy's /reset: every proxy enabled again and every toxic gone. */
-	async reset(): Promise<void> {
+	/**
+	 * Toxiproxy's /reset: every proxy enabled again and every toxic gone. The proxies themselves
+	 * stay, so those a lab set up survive a learner's reset.
+	 */
+	async reset(): Promise<{ toxicsRemoved: number; proxiesEnabled: number }> {
+		let toxicsRemoved = 0;
+		let proxiesEnabled = 0;
 		for (const proxy of this.proxies.values()) {
+			toxicsRemoved += proxy.toxics.length;
 			proxy.removeAllToxics();
+			if (!proxy.enabled) proxiesEnabled += 1;
 			await proxy.start();
 		}
+		await this.notify(proxyEvents.reset(toxicsRemoved, proxiesEnabled));
+		return { toxicsRemoved, proxiesEnabled };
 	}
 
-	addToxic(proxyName: string, body: unknown): Toxic {
+	async addToxic(proxyName: string, body: unknown): Promise<Toxic> {
 		const proxy = this.get(proxyName);
 		const fields = parse(ToxicFields, body);
 		if (fields.type === undefined || !isToxicType(fields.type)) {
@@ -160,11 +204,12 @@ export class ProxyCollection {
 			attributes: checkedAttributes(fields.type, fields.attributes ?? {}),
 		};
 		proxy.addToxic(toxic);
+		await this.notify(proxyEvents.toxicAdded(proxy.name, toxic));
 		return toxic;
 	}
 
 	/** Attributes given are merged into the current ones; the name, type and stream stay. */
-	updateToxic(proxyName: string, toxicName: string, body: unknown): Toxic {
+	async updateToxic(proxyName: string, toxicName: string, body: unknown): Promise<Toxic> {
 		const proxy = this.get(proxyName);
 		const current = proxy.toxic(toxicName);
 		const fields = parse(ToxicFields, body);
@@ -179,6 +224,14 @@ export class ProxyCollection {
 			attributes: checkedAttributes(current.type, { ...current.attributes, ...fields.attributes }),
 		};
 		proxy.replaceToxic(toxic);
+		await this.notify(proxyEvents.toxicUpdated(proxy.name, toxic));
 		return toxic;
+	}
+
+	async removeToxic(proxyName: string, toxicName: string): Promise<void> {
+		const proxy = this.get(proxyName);
+		const toxic = proxy.toxic(toxicName);
+		proxy.removeToxic(toxicName);
+		await this.notify(proxyEvents.toxicRemoved(proxy.name, toxic));
 	}
 }
