@@ -276,12 +276,30 @@ describe('memberSpecs and containerSpecs', () => {
 				resources: { cpus: 0.5, memoryMb: 256, pids: 256 },
 				readOnlyRoot: true,
 				tmpfs: { '/tmp': '', '/run': '' },
+				restart: { policy: 'never', delaySeconds: 2 },
 			},
 			expect.objectContaining({ name: 'web', role: 'service', image: 'steady-state/lab-demo-web:bbb', command: ['web-server', '--port', '8080'] }),
 			// Every sandbox gets the platform's fault agent, the only container with the channel.
 			expect.objectContaining({ name: 'faults', role: 'helper', image: 'steady-state/faults:ccc', user: '65534:65534', readOnlyRoot: true, channel: '/srv/channels/abc' }),
 		]);
 		expect(specs.filter((spec) => spec.channel)).toHaveLength(1);
+		// With no proxies, the agent runs with its image's own arguments.
+		expect(specs.at(-1)?.command).toBeUndefined();
+	});
+
+	it('pass the lab\'s proxies to the fault agent and its restart policy to each service', async () => {
+		await writeProject(
+			demoLab(
+				DEMO_MANIFEST.replace('  web:\n', '  web:\n    restart:\n      policy: on-failure\n').replace(/^tasks:\n/m, 'proxies:\n  web:\n    listen: 28080\n    upstream: web:8080\ntasks:\n'),
+			),
+		);
+		const lab = (await LabCatalog.load(root)).get('demo');
+		if (!lab) throw new Error('the demo lab did not load');
+
+		const specs = containerSpecs(lab, { workstation: 'steady-state/workstation:aaa', 'lab-demo-web': 'steady-state/lab-demo-web:bbb', faults: 'steady-state/faults:ccc' }, '/srv/channels/abc');
+
+		expect(specs.find((spec) => spec.name === 'web')?.restart).toEqual({ policy: 'on-failure', delaySeconds: 2 });
+		expect(specs.find((spec) => spec.name === 'faults')?.command).toEqual(['--proxies', '[{"name":"web","listen":"0.0.0.0:28080","upstream":"web:8080","enabled":true}]']);
 	});
 
 	it('refuse to build specs when an image has no tag yet', async () => {

@@ -55,7 +55,6 @@ const FAULTS_HELPER_SPEC = {
 	role: 'helper',
 	// nobody: the agent needs no user of its own, and owns nothing in the image.
 	user: '65534:65534',
-	command: undefined,
 	env: {},
 	// The agent creates the file once both its APIs listen; checking it costs no second Node process.
 	ready: { exec: ['test', '-e', '/tmp/ready'], timeoutSeconds: 30 },
@@ -156,7 +155,7 @@ export function containerSpecs(lab: Lab, imageTags: Record<string, string>, chan
 		const tag = imageTags[lab.containerImages[member.name] ?? ''];
 		if (member.name === FAULTS_HELPER.name) {
 			if (!tag) throw new Error(`No image was prepared for the fault helper of lab ${lab.id}`);
-			return { ...FAULTS_HELPER_SPEC, name: member.name, image: tag, channel };
+			return { ...FAULTS_HELPER_SPEC, name: member.name, image: tag, channel, command: faultsAgentCommand(lab) };
 		}
 		const container = lab.manifest.containers[member.name];
 		if (!container || !tag) throw new Error(`No image was prepared for container ${member.name} of lab ${lab.id}`);
@@ -169,8 +168,16 @@ export function containerSpecs(lab: Lab, imageTags: Record<string, string>, chan
 			resources: container.resources,
 			readOnlyRoot: container.readOnlyRoot,
 			tmpfs: container.tmpfs,
+			restart: container.restart,
 		};
 	});
+}
+
+/** Arguments to the agent (the image's entrypoint): the lab's proxies, created before it is ready. */
+export function faultsAgentCommand(lab: Lab): string[] | undefined {
+	const proxies = Object.entries(lab.manifest.proxies).map(([name, proxy]) => ({ name, listen: `0.0.0.0:${proxy.listen}`, upstream: proxy.upstream, enabled: true }));
+	if (proxies.length === 0) return undefined;
+	return ['--proxies', JSON.stringify(proxies)];
 }
 
 export function labImageRecipe(labId: string, key: string): string {
