@@ -1,5 +1,7 @@
 import type { Timeline, TimelineBar } from '../../chaos/timeline.ts';
 import type { JournalDocument, JournalEntry } from '../../platform/journals.ts';
+import { FAULTS_CHANGED_EVENT, type FaultsChangedDetail } from './fault-log.ts';
+import { faultMarks, faultsCaption, type FaultLogEntry, type FaultMark } from './fault-marks.ts';
 
 type PlotModule = typeof import('@observablehq/plot');
 
@@ -18,15 +20,30 @@ const MIN_BAR_PX = 3;
 const CHAR_PX = 7;
 /** Redrawing on every pixel of a resize is wasted work; this much change is worth a redraw. */
 const REDRAW_WIDTH_PX = 24;
-const COLOURS = { pass: '#1a7f37', fail: '#b42318' };
+const COLOURS = { pass: '#1a7f37', fail: '#b42318', fault: '#b54708', recovery: '#2f6fb3' };
+const FAULTS_ROW = 'faults#0';
+/** Recoveries are dashed, faults solid: the two differ by shape (and ▲/▼), not only by colour. */
+const RECOVERY_DASH = '5,3';
 
 let charts = 0;
+
+/** A journal on screen, with the faults the platform logged around its run. */
+interface ShownRun {
+	path: string;
+	stamp: string;
+	document?: JournalDocument;
+	marks: FaultMark[];
+	/** Why the faults are not on the chart, when the log could not be read. */
+	faultsProblem?: string;
+}
 
 /**
  * `<journal-timeline data-lab="id">`: the learner's Chaos Toolkit runs in a running lab. It lists the
  * journals in their workstation (newest first), draws the chosen one as a timeline with Observable
- * Plot, and says the run in words. The lab panel switches it on and off with `active`; while on, it
- * polls the list only when the tab is visible, and redraws only when the chosen journal changed.
+ * Plot, with the platform's fault log as a lane of its own, and says the run in words. The lab panel
+ * switches it on and off with `active`; while on, it polls the list only when the tab is visible,
+ * and redraws only when the chosen journal, or the faults in its time, changed. The fault log panel
+ * follows its running state and tells it when the log changed, so the log is polled once, not twice.
  * Journal content is the learner's own file: it only ever reaches the page as text nodes.
  */
 export class JournalTimeline extends HTMLElement {
@@ -41,7 +58,7 @@ export class JournalTimeline extends HTMLElement {
 	/** Until the learner picks an older run, a new run replaces the one shown. */
 	private followNewest = true;
 	/** The journal on screen and the file stamp it was drawn from. */
-	private shown: { path: string; stamp: string; document?: JournalDocument } | undefined;
+	private shown: ShownRun | undefined;
 	private showing = 0;
 	private listFailed = false;
 	private drawnWidth = 0;
@@ -51,6 +68,16 @@ export class JournalTimeline extends HTMLElement {
 	private readonly onVisibility = () => {
 		if (this.isActive && document.visibilityState === 'visible') void this.refresh();
 	};
+	private readonly onFaultsChanged = (event: Event) => {
+		const { labId, faults } = (event as CustomEvent<FaultsChangedDetail>).detail;
+		const shown = this.shown;
+		if (labId !== this.labId || !shown?.document) return;
+		const marks = faultMarks(faults, shown.document.journal);
+		if (shown.faultsProblem === undefined && JSON.stringify(marks) === JSON.stringify(shown.marks)) return;
+		this.shown = { ...shown, marks, faultsProblem: undefined };
+		void this.draw();
+	};
+	private host: EventTarget | undefined;
 
 	connectedCallback(): void {
 		this.labId = this.dataset.lab ?? '';
@@ -61,9 +88,10 @@ export class JournalTimeline extends HTMLElement {
 		});
 		this.child('button', 'runs-refresh').addEventListener('click', () => void this.refresh());
 		document.addEventListener('visibilitychange', this.onVisibility);
+		this.host = this.closest('lab-panel') ?? document;
+		this.host.addEventListener(FAULTS_CHANGED_EVENT, this.onFaultsChanged);
 		this.resizeObserver = new ResizeObserver(() => {
-			const drawn = this.shown?.document;
-			if (drawn && Math.abs(this.chartWidth() - this.drawnWidth) >= REDRAW_WIDTH_PX) void this.draw(drawn.timeline);
+			if (this.shown?.document && Math.abs(this.chartWidth() - this.drawnWidth) >= REDRAW_WIDTH_PX) void this.draw();
 		});
 		this.resizeObserver.observe(this.child('div', 'runs-chart'));
 	}
@@ -71,6 +99,7 @@ export class JournalTimeline extends HTMLElement {
 	disconnectedCallback(): void {
 		this.active = false;
 		document.removeEventListener('visibilitychange', this.onVisibility);
+		this.host?.removeEventListener(FAULTS_CHANGED_EVENT, this.onFaultsChanged);
 		this.resizeObserver?.disconnect();
 	}
 
@@ -166,12 +195,12 @@ export class JournalTimeline extends HTMLElement {
 		if (this.shown?.path === entry.path && this.shown.stamp === stamp) return;
 		const ticket = (this.showing += 1);
 		if ('error' in entry) {
-			this.shown = { path: entry.path, stamp };
+			this.shown = { path: entry.path, stamp, marks: [] };
 			this.clearChart();
 			return this.say(`~/${entry.path} ${entry.error}`);
 		}
 		const encoded = entry.path.split('/').map(encodeURIComponent).join('/');
-		const answer = await this.getJson<JournalDocument>(`journals/${encoded}`);
+		const [answer, faults] = await Promise.all([this.getJson<JournalDocument>(`journals/${encoded}`), this.getJson<{ faults: FaultLogEntry[] }>('faults')]);
 		// The learner picked another run, or the lab stopped, while this one was on its way.
 		if (ticket !== this.showing) return;
 		if ('problem' in answer) {
@@ -179,26 +208,38 @@ export class JournalTimeline extends HTMLElement {
 			this.clearChart();
 			return this.say(answer.problem);
 		}
-		this.shown = { path: entry.path, stamp, document: answer.body };
+		this.shown =
+			'problem' in faults
+				? { path: entry.path, stamp, document: answer.body, marks: [], faultsProblem: faults.problem }
+				: { path: entry.path, stamp, document: answer.body, marks: faultMarks(faults.body.faults, answer.body.journal) };
 		this.say('');
-		await this.draw(answer.body.timeline);
+		await this.draw();
 	}
 
-	private async draw(timeline: Timeline): Promise<void> {
+	private async draw(): Promise<void> {
+		const shown = this.shown;
+		if (!shown?.document) return;
+		const { timeline } = shown.document;
 		this.plot ??= import('@observablehq/plot');
 		const Plot = await this.plot;
+		// Another run, or newer faults, replaced this one while Plot loaded.
+		if (this.shown !== shown) return;
 		const width = this.chartWidth();
 		this.drawnWidth = width;
-		this.child('div', 'runs-chart').replaceChildren(drawChart(Plot, timeline, width, this.patternId));
-		this.child('p', 'runs-caption').textContent = timeline.caption;
-		this.child('p', 'runs-warnings').textContent = timeline.warnings.join(' ');
+		const caption = [timeline.caption, faultsCaption(shown.marks)].filter(Boolean).join(' ');
+		const warnings = [...timeline.warnings];
+		if (shown.faultsProblem) warnings.push(`Faults are not on the chart: the fault log could not be read. ${shown.faultsProblem}`);
+		this.child('div', 'runs-chart').replaceChildren(drawChart(Plot, timeline, shown.marks, caption, width, this.patternId));
+		this.child('p', 'runs-caption').textContent = caption;
+		this.child('p', 'runs-warnings').textContent = warnings.join(' ');
 		this.child('ol', 'runs-list').replaceChildren(
-			...timeline.bars.map((bar) => {
-				const item = document.createElement('li');
-				item.textContent = bar.description;
-				return item;
+			...[...timeline.bars, ...shown.marks].map((item) => {
+				const line = document.createElement('li');
+				line.textContent = item.description;
+				return line;
 			}),
 		);
+		for (const key of this.querySelectorAll<HTMLElement>('[data-role="runs-fault-key"]')) key.hidden = shown.marks.length === 0;
 		this.child('figure', 'runs-figure').hidden = false;
 	}
 
@@ -261,11 +302,25 @@ interface PlacedBar extends TimelineBar {
 	labelInside: boolean;
 }
 
-/** The timeline as an SVG chart: a band per lane (and row), a bar per activity, ✓ or ✗ on every bar. */
-function drawChart(Plot: PlotModule, timeline: Timeline, width: number, patternId: string): SVGSVGElement | HTMLElement {
-	const rowKeys = timeline.lanes.flatMap((lane) => Array.from({ length: lane.rows }, (_, row) => rowKey(lane.id, row)));
-	const laneOfRow = new Map(timeline.lanes.flatMap((lane) => Array.from({ length: lane.rows }, (_, row) => [rowKey(lane.id, row), row === 0 ? lane.label : ''] as const)));
-	const [from, to] = timeline.domain[1] > timeline.domain[0] ? timeline.domain : [timeline.domain[0], timeline.domain[0] + 1];
+interface PlacedMark extends FaultMark {
+	/** ▼ for a fault, ▲ for a recovery, with the label when it fits before the next mark. */
+	text: string;
+}
+
+/**
+ * The timeline as an SVG chart: a band per lane (and row), a bar per activity, ✓ or ✗ on every bar.
+ * Faults around the run get a lane on top and a rule across every lane, so what an activity met is
+ * visible at a glance; with none, there is no such lane.
+ */
+function drawChart(Plot: PlotModule, timeline: Timeline, marks: FaultMark[], caption: string, width: number, patternId: string): SVGSVGElement | HTMLElement {
+	const activityRows = timeline.lanes.flatMap((lane) => Array.from({ length: lane.rows }, (_, row) => [rowKey(lane.id, row), row === 0 ? lane.label : ''] as const));
+	const rows = marks.length > 0 ? [[FAULTS_ROW, 'Faults'] as const, ...activityRows] : activityRows;
+	const rowKeys = rows.map(([key]) => key);
+	const laneOfRow = new Map(rows);
+	const times = marks.map((mark) => mark.at);
+	const domainStart = Math.min(timeline.domain[0], ...times);
+	const domainEnd = Math.max(timeline.domain[1], ...times);
+	const [from, to] = domainEnd > domainStart ? [domainStart, domainEnd] : [domainStart, domainStart + 1];
 	const plotWidth = width - MARGIN.left - MARGIN.right;
 	const secondsPerPixel = (to - from) / plotWidth;
 	const bars: PlacedBar[] = timeline.bars.map((bar) => {
@@ -282,6 +337,15 @@ function drawChart(Plot: PlotModule, timeline: Timeline, width: number, patternI
 	const inside = bars.filter((bar) => bar.labelInside);
 	const outside = bars.filter((bar) => !bar.labelInside);
 	const emptyLanes = timeline.lanes.filter((lane) => lane.empty).map((lane) => ({ rowKey: rowKey(lane.id, 0), text: lane.empty ?? '' }));
+	const placedMarks: PlacedMark[] = marks.map((mark, index) => {
+		const symbol = mark.effect === 'fault' ? '▼' : '▲';
+		const next = marks[index + 1];
+		const room = ((next ? next.at : to) - mark.at) / secondsPerPixel + (next ? 0 : MARGIN.right);
+		return { ...mark, text: room >= (mark.label.length + 3) * CHAR_PX ? `${symbol} ${mark.label}` : symbol };
+	});
+	const faults = placedMarks.filter((mark) => mark.effect === 'fault');
+	const recoveries = placedMarks.filter((mark) => mark.effect === 'recovery');
+	const faultColour = (mark: FaultMark) => (mark.effect === 'fault' ? COLOURS.fault : COLOURS.recovery);
 
 	return Plot.plot({
 		width,
@@ -291,7 +355,7 @@ function drawChart(Plot: PlotModule, timeline: Timeline, width: number, patternI
 		marginBottom: MARGIN.bottom,
 		marginLeft: MARGIN.left,
 		ariaLabel: `Timeline of the run “${timeline.summary.title}”`,
-		ariaDescription: timeline.caption,
+		ariaDescription: caption,
 		style: { background: 'transparent', color: 'inherit', fontSize: '12px', overflow: 'visible' },
 		x: { domain: [from, to], label: 'Seconds since the run started', labelAnchor: 'center', labelArrow: 'none', grid: true, nice: false },
 		y: { domain: rowKeys, label: null, tickFormat: (key: string) => laneOfRow.get(key) ?? '', tickSize: 0, padding: 0.2 },
@@ -316,6 +380,19 @@ function drawChart(Plot: PlotModule, timeline: Timeline, width: number, patternI
 			}),
 			Plot.text(outside, { x: 'drawnEnd', y: 'rowKey', text: 'label', dx: 3, textAnchor: 'start', fill: 'currentColor', fontWeight: 600, title: 'description', ariaHidden: 'true' }),
 			Plot.text(emptyLanes, { x: () => from, y: 'rowKey', text: 'text', dx: 6, textAnchor: 'start', fill: 'currentColor', fillOpacity: 0.7, fontStyle: 'italic' }),
+			Plot.ruleX(faults, { x: 'at', stroke: COLOURS.fault, strokeWidth: 1.5, title: 'description', ariaLabel: 'description' }),
+			Plot.ruleX(recoveries, { x: 'at', stroke: COLOURS.recovery, strokeWidth: 1.5, strokeDasharray: RECOVERY_DASH, title: 'description', ariaLabel: 'description' }),
+			Plot.text(placedMarks, {
+				x: 'at',
+				y: () => FAULTS_ROW,
+				text: 'text',
+				dx: -4,
+				textAnchor: 'start',
+				fill: faultColour,
+				fontWeight: 600,
+				title: 'description',
+				ariaHidden: 'true',
+			}),
 		],
 	});
 }

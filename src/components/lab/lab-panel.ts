@@ -1,6 +1,8 @@
 import type { LabStatus } from '../../platform/labs.ts';
 import { CLOSE } from '../../terminal/protocol.ts';
-// Imported for its side effect too: <journal-timeline> is defined before any panel sets it active.
+// Imported for their side effect too: the elements are defined before any panel sets them active.
+import './fault-log.ts';
+import type { FaultLog } from './fault-log.ts';
 import './journal-timeline.ts';
 import type { JournalTimeline } from './journal-timeline.ts';
 import { LabTerminal, type TerminalState } from './terminal-client.ts';
@@ -148,6 +150,8 @@ class LabPanel extends HTMLElement {
 	private renderRuns(status: LabStatus): void {
 		const runs = this.querySelector<JournalTimeline>('journal-timeline');
 		if (runs) runs.active = status.phase === 'running';
+		const faults = this.querySelector<FaultLog>('fault-log');
+		if (faults) faults.active = status.phase === 'running';
 	}
 
 	private onTerminalState(state: TerminalState): void {

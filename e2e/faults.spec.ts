@@ -1,0 +1,127 @@
+import { expect, test } from './fixtures.ts';
+
+/**
+ * Every fault family, used the way the course teaches it: from Chaos Toolkit experiments typed into
+ * the lab terminal and run with `chaos run`. Network faults go through the Toxiproxy API of the
+ * proxy the lab puts between the storefront and Redis (http provider); state and resource faults go
+ * through the `faults` command (process provider) and the fault API (http provider). The journal says
+ * what each activity got back, and the platform's fault log says what really happened.
+ */
+
+/** An experiment as YAML lines, written to a file in the learner's home by typing a printf. */
+async function write(lab: { run: (command: string, expect: string | RegExp, timeout?: number) => Promise<void> }, file: string, lines: string[]) {
+	for (const line of lines) if (line.includes("'")) throw new Error(`a line may not hold a single quote: ${line}`);
+	await lab.run(`printf '%s\\n' ${lines.map((line) => `'${line}'`).join(' ')} > ${file} && echo "written-${file}"`, `written-${file}`);
+}
+
+const HYPOTHESIS = [
+	'steady-state-hypothesis:',
+	'  title: The storefront answers 200',
+	'  probes:',
+	'    - {type: probe, name: storefront-health, tolerance: 200, provider: {type: http, url: "http://storefront:8080/health", timeout: 5}}',
+];
+const JSON_HEADERS = 'headers: {Content-Type: application/json}';
+const faultApi = (name: string, body: string, extra = '') =>
+	`  - {type: action, name: ${name}, provider: {type: http, method: POST, url: "http://faults/faults", ${JSON_HEADERS}, arguments: ${body}}${extra}}`;
+const faultsCommand = (name: string, args: string, extra = '') => `  - {type: action, name: ${name}, provider: {type: process, path: faults, arguments: [${args}]}${extra}}`;
+
+test('network faults through the lab\'s fault proxy, from an experiment: latency, then an outage, each undone', async ({ lab, page }) => {
+	test.setTimeout(300_000);
+	await lab.open();
+	await lab.start();
+	const proxy = 'http://faults:8474/proxies/redis';
+	await write(lab, 'network.yaml', [
+		'title: The storefront rides out a slow Redis and an outage',
+		'description: Latency and then an outage through the fault proxy between the storefront and Redis',
+		...HYPOTHESIS,
+		'method:',
+		`  - {type: action, name: add-latency, provider: {type: http, method: POST, url: "${proxy}/toxics", ${JSON_HEADERS}, arguments: {name: slow, type: latency, stream: downstream, attributes: {latency: 300, jitter: 0}}}}`,
+		'  - {type: probe, name: visits-while-slow, provider: {type: http, url: "http://storefront:8080/", timeout: 5}}',
+		`  - {type: action, name: remove-latency, provider: {type: http, method: DELETE, url: "${proxy}/toxics/slow"}}`,
+		`  - {type: action, name: cut-redis-off, provider: {type: http, method: POST, url: "${proxy}", ${JSON_HEADERS}, arguments: {enabled: false}}}`,
+		'  - {type: probe, name: health-during-outage, provider: {type: http, url: "http://storefront:8080/health", timeout: 5}}',
+		`  - {type: action, name: restore-redis, provider: {type: http, method: POST, url: "${proxy}", ${JSON_HEADERS}, arguments: {enabled: true}}, pauses: {after: 2}}`,
+		'rollbacks:',
+		'  - {type: action, name: reset-proxies, provider: {type: http, method: POST, url: "http://faults:8474/reset"}}',
+	]);
+	await lab.run('chaos run --journal-path network-journal.json network.yaml; echo "exit-$?-network"', 'exit-0-network', 120_000);
+	// What each activity got back: the toxic made (200), the slow probe, the toxic gone (204), the
+	// proxy disabled (200), the storefront degraded (503) and the proxy enabled again (200).
+	await lab.run(
+		'jq -r \'"net-" + .status + "-" + ([.run[].output.status | tostring] | join(",")) + "-" + (.run[1].duration >= 0.3 | tostring)\' network-journal.json',
+		'net-completed-200,200,204,200,503,200-true',
+	);
+
+	const log = await (await page.request.get('/api/labs/steady-state/faults')).json();
+	const entries: string[] = log.faults.map((entry: { kind: string; target: string; outcome: string }) => `${entry.kind} ${entry.target} ${entry.outcome}`);
+	expect(entries).toEqual(expect.arrayContaining(['toxic-add redis applied', 'toxic-remove redis reverted', 'proxy-disable redis applied', 'proxy-enable redis reverted', 'proxy-reset * reverted']));
+
+	// The page shows the same log, and draws the faults on the run's timeline.
+	const faults = lab.panel.locator('fault-log');
+	const table = faults.getByRole('table', { name: 'Faults in this lab' });
+	await expect(table.locator('tbody tr[data-outcome="applied"]').filter({ hasText: 'toxic-add' })).toHaveCount(1, { timeout: 15_000 });
+	await expect(table.locator('tbody tr').filter({ hasText: 'proxy-disable' })).toContainText('redis');
+	const runs = lab.panel.locator('journal-timeline');
+	await expect(runs.locator('[data-role="runs-caption"]')).toContainText(/\d+ faults during this run/, { timeout: 30_000 });
+
+	// "Undo all faults" in the page: a fault made in the terminal is undone, and the page says so.
+	await lab.run('faults pause redis', 'Paused redis');
+	await faults.getByRole('button', { name: 'Undo all faults' }).click();
+	await expect(faults.getByRole('status')).toContainText('Unpaused redis', { timeout: 20_000 });
+	await lab.run('curl -s -o /dev/null -w "health-%{http_code}" http://storefront:8080/health', 'health-200', 30_000);
+	await lab.stop();
+});
+
+test('state and resource faults from an experiment, through the faults command and the fault API; killed Redis comes back by the lab\'s policy', async ({ lab, page }) => {
+	test.setTimeout(300_000);
+	await lab.open();
+	await lab.start();
+	await write(lab, 'state.yaml', [
+		'title: The storefront comes back from every state and resource fault',
+		'description: Each fault from the faults command or the fault API, and each one undone',
+		...HYPOTHESIS,
+		'method:',
+		faultsCommand('kill-redis', 'kill, redis', ', pauses: {after: 6}'),
+		'  - {type: probe, name: redis-back-after-kill, provider: {type: process, path: redis-cli, arguments: [-h, redis, ping]}}',
+		faultsCommand('kill-redis-server', 'kill-process, redis, redis-server', ', pauses: {after: 6}'),
+		'  - {type: probe, name: redis-back-after-process-kill, provider: {type: process, path: redis-cli, arguments: [-h, redis, ping]}}',
+		faultApi('stop-storefront', '{kind: stop, target: storefront}'),
+		faultsCommand('start-storefront', 'start, storefront'),
+		faultsCommand('restart-redis', 'restart, redis'),
+		faultApi('pause-redis', '{kind: pause, target: redis}'),
+		faultsCommand('unpause-redis', 'unpause, redis'),
+		faultsCommand('cpu-in-redis', 'cpu, redis, --seconds, "60"'),
+		faultApi('memory-in-redis', '{kind: memory, target: redis, megabytes: 32, seconds: 60}'),
+		faultsCommand('end-cpu', 'end-pressure, redis, --only, cpu'),
+		faultApi('end-memory', '{kind: end-pressure, target: redis, pressure: memory}', ', pauses: {after: 3}'),
+		'rollbacks:',
+		faultsCommand('undo-everything', 'reset'),
+	]);
+	await lab.run('chaos run --journal-path state-journal.json state.yaml; echo "exit-$?-state"', 'exit-0-state', 180_000);
+	// Every process activity exited 0 and every fault API call answered 201; both pings said PONG.
+	await lab.run(
+		'jq -r \'"state-" + .status + "-" + ([.run[].output.status | tostring] | join(",")) + "-" + (.run[1].output.stdout + .run[3].output.stdout | gsub("[^A-Z]"; ""))\' state-journal.json',
+		'state-completed-0,0,0,0,201,0,0,201,0,0,201,0,201-PONGPONG',
+	);
+
+	const log = await (await page.request.get('/api/labs/steady-state/faults')).json();
+	const entries: string[] = log.faults.map((entry: { kind: string; target: string; outcome: string }) => `${entry.kind} ${entry.target} ${entry.outcome}`);
+	expect(entries).toEqual(
+		expect.arrayContaining([
+			'kill redis applied',
+			'auto-restart redis reverted',
+			'kill-process redis applied',
+			'stop storefront applied',
+			'start storefront reverted',
+			'restart redis applied',
+			'pause redis applied',
+			'unpause redis reverted',
+			'cpu redis applied',
+			'memory redis applied',
+			'end-pressure redis reverted',
+		]),
+	);
+	// Both kills were followed by the policy's restart.
+	expect(entries.filter((entry) => entry === 'auto-restart redis reverted')).toHaveLength(2);
+	await lab.stop();
+});
