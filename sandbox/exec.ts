@@ -38,19 +38,28 @@ export async function runCommand(container: Docker.Container, argv: string[], op
 		Env: toEnvList(options.env),
 	});
 	const stream = (await exec.start({ hijack: true, stdin: false })) as Duplex;
+	const output = captureOutput(container, stream);
+
+	const finished = await waitForEnd(stream, options.timeoutMs, options.signal);
+	if (!finished) {
+		stream.destroy();
+		return { exitCode: null, ...output(), timedOut: true };
+	}
+	const { ExitCode } = await exec.inspect();
+	return { exitCode: ExitCode ?? null, ...output(), timedOut: false };
+}
+
+/**
+ * Splits the engine's multiplexed output stream (of an exec, or of an attach to a container without
+ * a TTY) into stdout and stderr, each bounded; the result reads what has arrived so far.
+ */
+export function captureOutput(container: Docker.Container, stream: NodeJS.ReadableStream): () => { stdout: string; stderr: string } {
 	const stdout = new BoundedBuffer();
 	const stderr = new BoundedBuffer();
 	const outSink = new PassThrough().on('data', (chunk: Buffer) => stdout.push(chunk));
 	const errSink = new PassThrough().on('data', (chunk: Buffer) => stderr.push(chunk));
 	container.modem.demuxStream(stream, outSink, errSink);
-
-	const finished = await waitForEnd(stream, options.timeoutMs, options.signal);
-	if (!finished) {
-		stream.destroy();
-		return { exitCode: null, stdout: stdout.text(), stderr: stderr.text(), timedOut: true };
-	}
-	const { ExitCode } = await exec.inspect();
-	return { exitCode: ExitCode ?? null, stdout: stdout.text(), stderr: stderr.text(), timedOut: false };
+	return () => ({ stdout: stdout.text(), stderr: stderr.text() });
 }
 
 function waitForEnd(stream: Duplex, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hardenedHostConfig } from './hardening.ts';
+import { hardenedHostConfig, networkHelperHostConfig } from './hardening.ts';
 import { networkName } from './labels.ts';
 import type { ContainerSpec } from './spec.ts';
 
@@ -120,6 +120,33 @@ describe('the platform channel', () => {
 		expect(() => hardenedHostConfig(spec({ channel: '/srv/steady/channels/x' }), NETWORK)).toThrow(/Only a helper/);
 		expect(() => hardenedHostConfig(spec({ role: 'service', channel: '/srv/x' }), NETWORK)).toThrow(/Only a helper/);
 		expect(() => hardenedHostConfig(spec({ role: 'helper', channel: 'channels/x' }), NETWORK)).toThrow(/absolute/);
+	});
+});
+
+describe('the network helper, the one container with a capability', () => {
+	const helper = networkHelperHostConfig('ss-a1b2c3d4e5f6-redis');
+
+	it('joins a sandbox member\'s network namespace, and nothing else\'s', () => {
+		expect(helper.NetworkMode).toBe('container:ss-a1b2c3d4e5f6-redis');
+		expect(() => networkHelperHostConfig('platform-db')).toThrow(/sandbox member/);
+		expect(() => networkHelperHostConfig('host')).toThrow(/sandbox member/);
+	});
+
+	it('holds NET_ADMIN and no other capability, unprivileged and without escalation', () => {
+		expect(helper.CapDrop).toEqual(['ALL']);
+		expect(helper.CapAdd).toEqual(['NET_ADMIN']);
+		expect(helper.Privileged).toBe(false);
+		expect(helper.SecurityOpt).toEqual(['no-new-privileges:true']);
+	});
+
+	it('sees no host path, has a read-only root, small limits and no restarts', () => {
+		expect(helper.Binds).toEqual([]);
+		expect(helper.Mounts).toEqual([]);
+		expect(helper.ReadonlyRootfs).toBe(true);
+		expect(helper.PidsLimit).toBeLessThanOrEqual(16);
+		expect(helper.MemorySwap).toBe(helper.Memory);
+		expect(helper.RestartPolicy).toEqual({ Name: 'no' });
+		expect(JSON.stringify(helper)).not.toContain('docker.sock');
 	});
 });
 

@@ -79,3 +79,40 @@ function tmpfsOptions(options: string): string {
 		.filter((option) => option.length > 0 && option !== 'suid' && option !== 'dev');
 	return [TMPFS_DEFAULTS, ...extra].join(',');
 }
+
+/**
+ * The one container that holds a capability: a platform-owned helper that joins a member's network
+ * namespace (`container:<member>`) to change its interface with `tc`, and exits. It gets NET_ADMIN
+ * and nothing else, for one command, as the shared reference's facts ask: the learner's container
+ * keeps no capabilities, and the helper runs no listener and nothing the learner chose but numbers
+ * the platform has validated. It sees no host path, and is labelled as its sandbox's, so teardown
+ * and the reconciler remove it with the rest.
+ */
+export function networkHelperHostConfig(memberContainer: string): Docker.HostConfig {
+	if (!memberContainer.startsWith('ss-')) {
+		throw new Error(`A network helper joins a sandbox member's namespace (ss-...), not "${memberContainer}"`);
+	}
+	const memoryBytes = 32 * 1024 * 1024;
+	return {
+		NetworkMode: `container:${memberContainer}`,
+		Privileged: false,
+		CapDrop: ['ALL'],
+		CapAdd: ['NET_ADMIN'],
+		SecurityOpt: ['no-new-privileges:true'],
+		IpcMode: 'private',
+		PidsLimit: 16,
+		Memory: memoryBytes,
+		MemorySwap: memoryBytes,
+		NanoCpus: 250_000_000,
+		Ulimits: [
+			{ Name: 'nofile', Soft: 256, Hard: 256 },
+			{ Name: 'core', Soft: 0, Hard: 0 },
+		],
+		LogConfig: { Type: 'json-file', Config: { 'max-size': '64k', 'max-file': '1' } },
+		ReadonlyRootfs: true,
+		Binds: [],
+		Mounts: [],
+		RestartPolicy: { Name: 'no' },
+		...({ CgroupnsMode: 'private' } as Docker.HostConfig),
+	};
+}

@@ -3,6 +3,7 @@ import { isConflict, isNotFound, type Engine } from './engine.ts';
 import { hangUpShells, runCommand, ShellSession, type ExecOptions, type ExecResult, type ShellOptions } from './exec.ts';
 import { hardenedHostConfig } from './hardening.ts';
 import { containerName, LABELS, labelFilter, networkName, sandboxLabels, type SandboxIdentity } from './labels.ts';
+import { runInNetworkNamespace } from './netns.ts';
 import type { ContainerRole, ContainerSpec, SandboxSpec } from './spec.ts';
 
 export type SandboxState = 'creating' | 'ready' | 'destroying' | 'destroyed';
@@ -144,6 +145,15 @@ export class Sandbox implements AsyncDisposable {
 			workdir: member.spec.workdir,
 			...options,
 		});
+	}
+
+	/**
+	 * Runs a command beside a member, in its network namespace, from a helper with NET_ADMIN made for
+	 * that one command (see `runInNetworkNamespace`). The member itself gains nothing.
+	 */
+	async runInNetworkOf(name: string, image: string, argv: string[], options: { timeoutMs: number }): Promise<ExecResult> {
+		this.member(name);
+		return runInNetworkNamespace(this.engine, this.identity, { member: name, image, argv, timeoutMs: options.timeoutMs });
 	}
 
 	/** Opens an interactive shell; the sandbox tracks it and hangs it up at teardown. */

@@ -13,13 +13,23 @@ function refusal(input: unknown): LabError {
 }
 
 describe('fault requests', () => {
-	it('say that interface faults need netem, which this kernel lacks, and point to the proxy', () => {
-		for (const kind of ['delay', 'loss', 'corrupt', 'duplicate']) {
-			const error = refusal({ kind, target: 'redis' });
-			expect(error.status).toBe(501);
-			expect(error.message).toContain('netem');
-			expect(error.fix).toContain('http://faults:8474');
-		}
+	it('take interface faults with their netem parameters, jitter 0 unless given', () => {
+		expect(parseFaultRequest({ kind: 'delay', target: 'redis', milliseconds: 300 })).toEqual({ kind: 'delay', target: 'redis', milliseconds: 300, jitter: 0 });
+		expect(parseFaultRequest({ kind: 'delay', target: 'redis', milliseconds: 300, jitter: 50 })).toMatchObject({ jitter: 50 });
+		for (const kind of ['loss', 'corrupt', 'duplicate']) expect(parseFaultRequest({ kind, target: 'redis', percent: 0.5 })).toEqual({ kind, target: 'redis', percent: 0.5 });
+		expect(parseFaultRequest({ kind: 'end-netem', target: 'redis' })).toEqual({ kind: 'end-netem', target: 'redis' });
+	});
+
+	it('refuse an hour of delay, jitter past the delay and percentages outside (0, 100], naming the bound', () => {
+		expect(refusal({ kind: 'delay', target: 'redis', milliseconds: 3_600_000 })).toMatchObject({
+			status: 400,
+			message: 'Bad delay fault: milliseconds: must be at most 60000 ms (one minute).',
+			fix: 'Give whole milliseconds from 1 to 60000, e.g. `300`.',
+		});
+		expect(refusal({ kind: 'delay', target: 'redis', milliseconds: 100, jitter: 200 }).message).toBe('Bad delay fault: jitter: must not exceed the delay in milliseconds.');
+		expect(refusal({ kind: 'loss', target: 'redis', percent: 0 }).fix).toContain('above 0 and at most 100');
+		expect(refusal({ kind: 'duplicate', target: 'redis', percent: 150 }).message).toContain('percent');
+		expect(refusal({ kind: 'corrupt', target: 'redis' }).message).toBe('Bad corrupt fault: percent: is required (expected number).');
 	});
 
 	it('fill in defaults: SIGKILL, one worker, 30 seconds', () => {

@@ -42,6 +42,19 @@ const seconds = withFix(
 
 const containerFault = <K extends string>(kind: K) => z.strictObject({ kind: z.literal(kind), target });
 
+/** Interface delay never exceeds this, as the fault proxy's latency does not: past it, a lab is only waiting. */
+export const MAX_NETEM_DELAY_MS = 60_000;
+
+const delayMilliseconds = z.number().int().max(MAX_NETEM_DELAY_MS, `must be at most ${MAX_NETEM_DELAY_MS} ms (one minute)`);
+
+const percent = withFix(
+	z.number().gt(0).max(100),
+	'Give a percentage of packets above 0 and at most 100, e.g. `5` or `0.5`.',
+);
+
+/** An interface fault on a share of the target's packets, through the kernel's netem. */
+const packetFault = <K extends string>(kind: K) => z.strictObject({ kind: z.literal(kind), target, percent });
+
 export const faultSchemas = {
 	/** Sends a signal to the container's main process: the engine's `kill`. */
 	kill: z.strictObject({ kind: z.literal('kill'), target, signal: signal.default('SIGKILL') }),
@@ -80,6 +93,21 @@ export const faultSchemas = {
 		),
 		seconds,
 	}),
+	/** Holds every packet the target sends for a while (netem delay), with optional jitter. */
+	delay: z.strictObject({
+		kind: z.literal('delay'),
+		target,
+		milliseconds: withFix(delayMilliseconds.min(1), `Give whole milliseconds from 1 to ${MAX_NETEM_DELAY_MS}, e.g. \`300\`.`),
+		jitter: withFix(delayMilliseconds.min(0).default(0), 'Give whole milliseconds of jitter, at most the delay itself, e.g. `50`.'),
+	}).refine((request) => request.jitter <= request.milliseconds, { path: ['jitter'], message: 'must not exceed the delay in milliseconds' }),
+	/** Drops that share of the packets the target sends (netem loss). */
+	loss: packetFault('loss'),
+	/** Flips a bit in that share of the packets the target sends (netem corrupt). */
+	corrupt: packetFault('corrupt'),
+	/** Sends that share of the target's packets twice (netem duplicate). */
+	duplicate: packetFault('duplicate'),
+	/** Takes the interface fault off the target's interface. A rollback's undo. */
+	'end-netem': containerFault('end-netem'),
 	/** Ends pressure started in the target before its time: one kind, or both. A rollback's undo. */
 	'end-pressure': z.strictObject({
 		kind: z.literal('end-pressure'),
@@ -94,10 +122,16 @@ export type FaultRequest = { [K in FaultKind]: z.output<(typeof faultSchemas)[K]
 export type PressureKind = 'cpu' | 'memory';
 
 /** Kinds that undo a fault rather than make one; the log records them as `reverted`. */
-export const UNDO_KINDS: ReadonlySet<FaultKind> = new Set(['start', 'unpause', 'end-pressure']);
+export const UNDO_KINDS: ReadonlySet<FaultKind> = new Set(['start', 'unpause', 'end-pressure', 'end-netem']);
 
-/** Interface faults that need the kernel's netem, which these machines do not have. */
-export const NETEM_KINDS = ['delay', 'loss', 'corrupt', 'duplicate'] as const;
+/** Interface faults, made with the kernel's netem from a helper in the target's network namespace. */
+export const NETEM_KINDS = ['delay', 'loss', 'corrupt', 'duplicate'] as const satisfies readonly FaultKind[];
+export type NetemKind = (typeof NETEM_KINDS)[number];
+export type NetemRequest = Extract<FaultRequest, { kind: NetemKind }>;
+
+export function isNetemRequest(request: FaultRequest): request is NetemRequest {
+	return (NETEM_KINDS as readonly string[]).includes(request.kind);
+}
 
 /**
  * Parses a request, or throws a 400 LabError naming the field, what is wrong, and the valid choices.
@@ -106,13 +140,6 @@ export const NETEM_KINDS = ['delay', 'loss', 'corrupt', 'duplicate'] as const;
  */
 export function parseFaultRequest(input: unknown): FaultRequest {
 	const kind = typeof input === 'object' && input !== null ? (input as { kind?: unknown }).kind : undefined;
-	if (typeof kind === 'string' && (NETEM_KINDS as readonly string[]).includes(kind)) {
-		throw new LabError(
-			501,
-			`"${kind}" needs netem (tc qdisc) in the host's kernel, and this machine's kernel has none.`,
-			'Put the fault proxy between the services instead: the Toxiproxy API at http://faults:8474 has latency (with jitter), bandwidth, timeout, reset_peer, slicer and limit_data toxics.',
-		);
-	}
 	if (typeof kind !== 'string' || !Object.hasOwn(faultSchemas, kind)) {
 		const got = typeof kind === 'string' ? `"${kind}" is not a fault kind` : 'The request names no fault kind';
 		throw new LabError(400, `${got}.`, `Set "kind" to one of: ${FAULT_KINDS.join(', ')}.`);

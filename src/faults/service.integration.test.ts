@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEngine } from '../../sandbox/engine.ts';
-import { containerName } from '../../sandbox/labels.ts';
+import { containerName, labelFilter, LABELS } from '../../sandbox/labels.ts';
 import { removeUnknownSandboxes } from '../../sandbox/reconcile.ts';
 import { Sandbox } from '../../sandbox/sandbox.ts';
 import { isLabError } from '../platform/errors.ts';
 import { Store } from '../store/store.ts';
+import { kernelHasNetem } from '../testing/kernel.ts';
 import { loadLab } from '../testing/lab-fixture.ts';
 import { FaultError, FaultService } from './service.ts';
 
@@ -269,5 +270,74 @@ describe('the fault log', () => {
 		expect(log.map((entry) => entry.id)).toEqual([...log.map((entry) => entry.id)].sort((a, b) => b - a));
 		expect(new Set(log.map((entry) => entry.outcome))).toEqual(new Set(['applied', 'refused', 'reverted']));
 		expect(faults.log('bob', sandbox.identity.labId)).toEqual([]);
+	});
+});
+
+/** Milliseconds of the median of five `redis-cli ping`s from the workstation, each on a new connection. */
+async function redisPingMs(): Promise<number> {
+	const { stdout } = await sandbox.exec('workstation', [
+		'bash',
+		'-c',
+		'for i in 1 2 3 4 5; do s=$(date +%s%N); redis-cli -h redis ping >/dev/null; e=$(date +%s%N); echo $(((e - s) / 1000000)); done',
+	]);
+	const times = stdout.trim().split('\n').map(Number).sort((a, b) => a - b);
+	return times[2] ?? Number.NaN;
+}
+
+/** Containers of the sandbox that are not its members: interface helpers that outlived their command. */
+async function leftoverHelpers(): Promise<string[]> {
+	const containers = await engine.listContainers({ all: true, filters: labelFilter(platformId, sandbox.id) });
+	const members = new Set(sandbox.containerNames());
+	return containers.map((info) => info.Labels[LABELS.container] ?? '').filter((name) => !members.has(name));
+}
+
+// After the fault log's own test, which counts the outcomes of the faults above.
+describe('interface faults (netem), from a helper in the target\'s network namespace', () => {
+	const hasNetem = kernelHasNetem();
+
+	it(hasNetem ? 'delay what the target sends by at least the delay, until end-netem' : 'say that this kernel has no netem, in tc\'s words, and point to the proxy', async () => {
+		if (hasNetem) {
+			const before = await redisPingMs();
+			const record = await faults.apply(sandbox, { kind: 'delay', target: 'redis', milliseconds: 300 });
+			expect(record).toMatchObject({ kind: 'delay', outcome: 'applied', parameters: { milliseconds: 300, jitter: 0 } });
+			expect(await redisPingMs()).toBeGreaterThanOrEqual(before + 300);
+			expect((await faults.apply(sandbox, { kind: 'end-netem', target: 'redis' })).message).toBe('Took the interface fault off redis.');
+			expect(await redisPingMs()).toBeLessThan(before + 150);
+		} else {
+			for (const request of [
+				{ kind: 'delay', target: 'redis', milliseconds: 300, jitter: 50 },
+				{ kind: 'loss', target: 'storefront', percent: 5 },
+				{ kind: 'corrupt', target: 'redis', percent: 1 },
+				{ kind: 'duplicate', target: 'redis', percent: 1 },
+			]) {
+				const error = await refusal(request);
+				expect(error.status).toBe(501);
+				expect(error.message).toContain(`The ${request.kind} fault on ${request.target}'s network interface needs the kernel's netem, and this machine's kernel has none`);
+				// tc's own words: the helper ran tc on the target's interface, and the kernel answered.
+				expect(error.message).toContain('Specified qdisc kind is unknown');
+				expect(error.fix).toContain('http://faults:8474');
+				expect(error.record).toMatchObject({ kind: request.kind, target: request.target, outcome: 'failed' });
+			}
+		}
+		expect(await leftoverHelpers()).toEqual([]);
+	});
+
+	it('end-netem finds the target\'s own interface, and says when there is nothing on it to end', async () => {
+		// A helper that did not see redis's interface would fail here ("Cannot find device"), not say "nothing".
+		const record = await faults.apply(sandbox, { kind: 'end-netem', target: 'redis' });
+		expect(record).toMatchObject({ kind: 'end-netem', outcome: 'reverted', message: 'There was no interface fault on redis to end.' });
+		expect(await leftoverHelpers()).toEqual([]);
+	});
+
+	it('never gives the target, or the learner\'s workstation, a capability; the helper is refused for others\' containers', async () => {
+		for (const name of ['redis', 'workstation']) {
+			const { HostConfig } = await inspect(sandbox, name);
+			expect(HostConfig.CapAdd ?? []).toEqual([]);
+			expect(HostConfig.CapDrop).toEqual(['ALL']);
+		}
+		const { stdout } = await sandbox.exec('redis', ['sh', '-c', 'grep ^CapEff: /proc/1/status']);
+		expect(stdout.trim()).toBe('CapEff:\t0000000000000000');
+		const neighbours = await refusal({ kind: 'loss', target: containerName(neighbour.id, 'redis'), percent: 50 });
+		expect(neighbours.status).toBe(403);
 	});
 });

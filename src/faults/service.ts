@@ -5,8 +5,9 @@ import type { Sandbox } from '../../sandbox/sandbox.ts';
 import type { RestartEvent } from '../../sandbox/supervisor.ts';
 import { isLabError, LabError } from '../platform/errors.ts';
 import type { FaultOutcome, FaultRecord, Store } from '../store/store.ts';
+import { checkNetemEnded, checkNetemInstalled, describeNetem, endNetemCommand, netemCommand } from './netem.ts';
 import { recordProxyEvent } from './proxy-log.ts';
-import { cpuWorkerBound, parametersOf, parseFaultRequest, UNDO_KINDS, type FaultKind, type FaultRequest, type PressureKind } from './schema.ts';
+import { cpuWorkerBound, NETEM_KINDS, parametersOf, parseFaultRequest, UNDO_KINDS, type FaultKind, type FaultRequest, type NetemRequest, type PressureKind } from './schema.ts';
 
 /**
  * State and resource faults in a learner's own sandbox, and the fault log the platform keeps of them.
@@ -14,7 +15,9 @@ import { cpuWorkerBound, parametersOf, parseFaultRequest, UNDO_KINDS, type Fault
  * Everything a learner asks for goes through `apply`, which only ever touches members of the one
  * sandbox it is given: state faults through the engine on that member's container, process and
  * pressure faults by exec inside the member as its own user, with no privileges, so pressure stays
- * within the member's own cgroup limits. Every request is logged, whatever became of it.
+ * within the member's own cgroup limits, and interface faults from a short-lived helper in the
+ * member's network namespace, so the member never holds NET_ADMIN. Every request is logged,
+ * whatever became of it.
  *
  * The learner's workstation is protected from kill, stop, restart and pause: it runs their
  * terminal, so those faults would only cut them off from the lab. Platform-owned helpers (role
@@ -45,6 +48,9 @@ const WORKSTATION_PROTECTED: ReadonlySet<FaultKind> = new Set(['kill', 'stop', '
 
 /** Platform waiting for a fault's own exec; the processes it starts run on in the background. */
 const EXEC_TIMEOUT_MS = 15_000;
+
+/** Log kinds that put netem on a member's interface or take it off. */
+const NETEM_LOG_KINDS: ReadonlySet<string> = new Set([...NETEM_KINDS, 'end-netem']);
 
 interface Target {
 	name: string;
@@ -177,6 +183,9 @@ export class FaultService {
 			});
 			return records;
 		}
+		if (this.netemInEffect(sandbox).has(name)) {
+			await step('end-netem', async () => ((await this.endNetem(sandbox, name)) ? `Took the interface fault off ${name}.` : undefined));
+		}
 		await step('pressure', async () => {
 			const ended = await this.endPressure(sandbox, name, ['cpu', 'memory']);
 			for (const kind of ['cpu', 'memory'] as const) {
@@ -283,6 +292,16 @@ export class FaultService {
 				await this.startPressure(sandbox, name, 'memory', [String(request.megabytes), String(request.seconds)]);
 				return `Holding ${request.megabytes} MB in ${name} for ${request.seconds} s (its limit is ${limitMb} MB; near it, the kernel may kill a process in ${name}).`;
 			}
+			case 'delay':
+			case 'loss':
+			case 'corrupt':
+			case 'duplicate':
+				requireRunning(name, state, 'change its network interface');
+				await this.installNetem(sandbox, name, request);
+				return describeNetem(request, name);
+			case 'end-netem':
+				requireRunning(name, state, 'change its network interface');
+				return (await this.endNetem(sandbox, name)) ? `Took the interface fault off ${name}.` : `There was no interface fault on ${name} to end.`;
 			case 'end-pressure': {
 				requireRunning(name, state, 'end pressure in it');
 				const kinds: PressureKind[] = request.pressure ? [request.pressure] : ['cpu', 'memory'];
@@ -309,6 +328,37 @@ export class FaultService {
 			throw new LabError(404, `No process named "${processName}" runs in ${name}.`, `Processes in ${name}: ${seen.join(', ') || 'none'}.`);
 		}
 		return `Sent ${signal} to ${plural(killed, 'process', 'processes')} named ${processName} in ${name}.`;
+	}
+
+	private async installNetem(sandbox: Sandbox, name: string, request: NetemRequest): Promise<void> {
+		const result = await sandbox.runInNetworkOf(name, await this.helperImage(sandbox), netemCommand(request), { timeoutMs: EXEC_TIMEOUT_MS });
+		checkNetemInstalled(request, name, result);
+	}
+
+	/** True when netem was on the member's interface and is now off. */
+	private async endNetem(sandbox: Sandbox, name: string): Promise<boolean> {
+		const result = await sandbox.runInNetworkOf(name, await this.helperImage(sandbox), endNetemCommand(), { timeoutMs: EXEC_TIMEOUT_MS });
+		return checkNetemEnded(name, result);
+	}
+
+	/** The fault helper's own image carries `tc`; the interface helper runs from it. */
+	private async helperImage(sandbox: Sandbox): Promise<string> {
+		const [helper] = sandbox.containerNames(['helper']);
+		if (!helper) throw new Error(`Sandbox ${sandbox.id} has no fault helper, whose image carries tc`);
+		return (await this.engine.getContainer(containerName(sandbox.id, helper)).inspect()).Image;
+	}
+
+	/**
+	 * Members whose interface the log says carries netem: the newest netem entry for each is an
+	 * install that took effect. Read from the log, so a restarted platform still undoes them.
+	 */
+	private netemInEffect(sandbox: Sandbox): Set<string> {
+		const newest = new Map<string, FaultOutcome>();
+		for (const entry of this.log(sandbox.identity.learnerId, sandbox.identity.labId)) {
+			if (entry.sandboxId !== sandbox.id || !NETEM_LOG_KINDS.has(entry.kind) || newest.has(entry.target)) continue;
+			if (entry.outcome === 'applied' || entry.outcome === 'reverted') newest.set(entry.target, entry.outcome);
+		}
+		return new Set([...newest].filter(([, outcome]) => outcome === 'applied').map(([target]) => target));
 	}
 
 	/** Starts pressure in the background inside the member; `timeout` ends it at its duration. */

@@ -20,15 +20,6 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 const PROXY_HINT = 'Network faults go through the fault proxy: the Toxiproxy API at http://faults:8474.';
 
-/** What the fault proxy offers instead of each netem fault. */
-const NETEM = {
-	delay: 'add a latency toxic to the proxy in front of the service, e.g.\n  curl -X POST http://faults:8474/proxies/<proxy>/toxics -H \'Content-Type: application/json\' -d \'{"type": "latency", "attributes": {"latency": 500, "jitter": 50}}\'',
-	loss: 'add a timeout or reset_peer toxic, or cut the service off with\n  curl -X POST http://faults:8474/proxies/<proxy> -H \'Content-Type: application/json\' -d \'{"enabled": false}\'',
-	corrupt: 'add a slicer or limit_data toxic, which break the stream the way a damaged connection does.',
-	duplicate: 'add a slicer toxic with a delay, which changes the stream\'s timing; nothing duplicates packets.',
-} as const;
-type NetemKind = keyof typeof NETEM;
-
 interface Command {
 	usage: string;
 	summary: string;
@@ -45,6 +36,16 @@ const containerCommand = (kind: string, summary: string): Command => ({
 	summary,
 	positionals: ['target'],
 	request: ({ target }) => ({ kind, target }),
+});
+const packetCommand = (kind: string, summary: string): Command => ({
+	usage: `faults ${kind} <target> --percent P`,
+	summary: `${summary} (netem, where the kernel has it)`,
+	options: { percent: { type: 'string' } },
+	positionals: ['target'],
+	request: ({ target }, values) => {
+		if (values.percent === undefined) throw new UsageError(`${kind} needs --percent, e.g. --percent 5`);
+		return { kind, target, ...numbers(values, ['percent'], { fractions: true }) };
+	},
 });
 
 const COMMANDS: Record<string, Command> = {
@@ -84,6 +85,20 @@ const COMMANDS: Record<string, Command> = {
 			return { kind: 'memory', target, ...numbers(values, ['megabytes', 'seconds']) };
 		},
 	},
+	delay: {
+		usage: 'faults delay <target> --milliseconds MS [--jitter MS]',
+		summary: 'delay every packet a container sends (netem, where the kernel has it)',
+		options: { milliseconds: { type: 'string' }, jitter: { type: 'string' } },
+		positionals: ['target'],
+		request: ({ target }, values) => {
+			if (values.milliseconds === undefined) throw new UsageError('delay needs --milliseconds, e.g. --milliseconds 300');
+			return { kind: 'delay', target, ...numbers(values, ['milliseconds', 'jitter']) };
+		},
+	},
+	loss: packetCommand('loss', 'drop a share of the packets a container sends'),
+	corrupt: packetCommand('corrupt', 'corrupt a share of the packets a container sends'),
+	duplicate: packetCommand('duplicate', 'send a share of a container\'s packets twice'),
+	'end-netem': containerCommand('end-netem', 'take the interface fault off a container'),
 	'end-pressure': {
 		usage: 'faults end-pressure <target> [--only cpu|memory]',
 		summary: 'end CPU and/or memory pressure in a container before its time',
@@ -93,12 +108,6 @@ const COMMANDS: Record<string, Command> = {
 	},
 	log: { usage: 'faults log [--json]', summary: 'every fault of this lab, newest first', options: { json: { type: 'boolean' } }, positionals: [] },
 	reset: { usage: 'faults reset', summary: 'undo every fault still in effect, proxies included', positionals: [] },
-	...Object.fromEntries(
-		(Object.keys(NETEM) as NetemKind[]).map((kind) => [
-			kind,
-			{ usage: `faults ${kind}`, summary: `${kind} on an interface: not on this kernel (no netem); use the fault proxy`, positionals: [] } satisfies Command,
-		]),
-	),
 };
 
 const USAGE = `usage: faults <command> [arguments]
@@ -111,6 +120,8 @@ ${Object.values(COMMANDS)
 	.join('\n')}
 
 Signals: KILL, TERM, INT, HUP, QUIT, USR1, USR2 (with or without SIG).
+delay, loss, corrupt and duplicate change a container's own network interface and need the kernel's
+netem; where it has none, the platform says so.
 ${PROXY_HINT}
 Run \`faults <command> --help\` for one command.`;
 
@@ -134,7 +145,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
 		const parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
 		values = parsed.values;
 		if (values.help) {
-			io.stdout(`usage: ${command.usage}\n  ${command.summary}\n\n${name in NETEM ? netemMessage(name as NetemKind) : `${PROXY_HINT}\n`}`);
+			io.stdout(`usage: ${command.usage}\n  ${command.summary}\n\n${PROXY_HINT}\n`);
 			return 0;
 		}
 		if (parsed.positionals.length !== command.positionals.length) {
@@ -145,11 +156,6 @@ export async function main(argv: string[], io: Io): Promise<number> {
 	} catch (error) {
 		io.stderr(`faults: ${(error as Error).message}\nusage: ${command.usage}\n`);
 		return 2;
-	}
-
-	if (name in NETEM) {
-		io.stderr(`faults: ${netemMessage(name as NetemKind)}`);
-		return 1;
 	}
 
 	const url = (io.env.FAULTS_URL || DEFAULT_URL).replace(/\/+$/, '');
@@ -185,16 +191,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
 	}
 }
 
-function netemMessage(kind: NetemKind): string {
-	return `${kind} is an interface fault (netem), and this machine's kernel has no netem, so it cannot be applied here.\n${PROXY_HINT} To get the same effect, ${NETEM[kind]}\n`;
-}
-
-function numbers(values: Record<string, string | boolean | undefined>, names: string[]): Record<string, number> {
+function numbers(values: Record<string, string | boolean | undefined>, names: string[], options: { fractions?: boolean } = {}): Record<string, number> {
 	const result: Record<string, number> = {};
+	const pattern = options.fractions ? /^\d+(\.\d+)?$/ : /^\d+$/;
 	for (const name of names) {
 		const value = values[name];
 		if (typeof value !== 'string') continue;
-		if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number, got "${value}"`);
+		if (!pattern.test(value)) throw new UsageError(`--${name} must be a ${options.fractions ? 'number, like 5 or 0.5' : 'whole number'}, got "${value}"`);
 		result[name] = Number(value);
 	}
 	return result;
