@@ -39,7 +39,7 @@ const containerCommand = (kind: string, summary: string): Command => ({
 });
 const packetCommand = (kind: string, summary: string): Command => ({
 	usage: `faults ${kind} <target> --percent P`,
-	summary: `${summary} (netem, where the kernel has it)`,
+	summary,
 	options: { percent: { type: 'string' } },
 	positionals: ['target'],
 	request: ({ target }, values) => {
@@ -85,9 +85,16 @@ const COMMANDS: Record<string, Command> = {
 			return { kind: 'memory', target, ...numbers(values, ['megabytes', 'seconds']) };
 		},
 	},
+	'end-pressure': {
+		usage: 'faults end-pressure <target> [--only cpu|memory]',
+		summary: 'end CPU and/or memory pressure in a container before its time',
+		options: { only: { type: 'string' } },
+		positionals: ['target'],
+		request: ({ target }, { only }) => ({ kind: 'end-pressure', target, ...(only === undefined ? {} : { pressure: only }) }),
+	},
 	delay: {
 		usage: 'faults delay <target> --milliseconds MS [--jitter MS]',
-		summary: 'delay every packet a container sends (netem, where the kernel has it)',
+		summary: 'delay every packet a container sends',
 		options: { milliseconds: { type: 'string' }, jitter: { type: 'string' } },
 		positionals: ['target'],
 		request: ({ target }, values) => {
@@ -99,13 +106,6 @@ const COMMANDS: Record<string, Command> = {
 	corrupt: packetCommand('corrupt', 'corrupt a share of the packets a container sends'),
 	duplicate: packetCommand('duplicate', 'send a share of a container\'s packets twice'),
 	'end-netem': containerCommand('end-netem', 'take the interface fault off a container'),
-	'end-pressure': {
-		usage: 'faults end-pressure <target> [--only cpu|memory]',
-		summary: 'end CPU and/or memory pressure in a container before its time',
-		options: { only: { type: 'string' } },
-		positionals: ['target'],
-		request: ({ target }, { only }) => ({ kind: 'end-pressure', target, ...(only === undefined ? {} : { pressure: only }) }),
-	},
 	log: { usage: 'faults log [--json]', summary: 'every fault of this lab, newest first', options: { json: { type: 'boolean' } }, positionals: [] },
 	reset: { usage: 'faults reset', summary: 'undo every fault still in effect, proxies included', positionals: [] },
 };
@@ -120,8 +120,8 @@ ${Object.values(COMMANDS)
 	.join('\n')}
 
 Signals: KILL, TERM, INT, HUP, QUIT, USR1, USR2 (with or without SIG).
-delay, loss, corrupt and duplicate change a container's own network interface and need the kernel's
-netem; where it has none, the platform says so.
+delay, loss, corrupt and duplicate change what a container sends on its own network interface; they
+need the kernel's netem, and where it has none the platform says so.
 ${PROXY_HINT}
 Run \`faults <command> --help\` for one command.`;
 
