@@ -25,6 +25,9 @@ test('a learner reads the lesson, works in the terminal, passes the check, reloa
 	// A reload reconnects to the same shell and redraws its screen; the stored result is shown.
 	await page.reload();
 	await expect(lab.status).toHaveText('Running');
+	// The page comes back scrolled where it was, and xterm.js draws only while the terminal is in
+	// view: the learner scrolls to it to read it, and so does the test.
+	await lab.terminal.scrollIntoViewIfNeeded();
 	await expect(lab.terminal).toContainText('marker-42');
 	await expect(lab.terminal).toContainText('probe-2-ok');
 	await expect(lab.result).toContainText('Passed');
