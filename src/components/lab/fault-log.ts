@@ -1,4 +1,5 @@
 import { faultLabel, type FaultLogEntry } from './fault-marks.ts';
+import { labApi, roleChild } from './lab-api.ts';
 
 /** Fired (bubbling) by `<fault-log>` when the log changed; `detail.faults` is the log, newest first. */
 export const FAULTS_CHANGED_EVENT = 'lab-faults';
@@ -80,7 +81,7 @@ export class FaultLog extends HTMLElement {
 	}
 
 	private async load(): Promise<void> {
-		const answer = await this.request<{ faults: FaultLogEntry[] }>('GET', 'faults');
+		const answer = await labApi<{ faults: FaultLogEntry[] }>(this.labId, 'faults');
 		if ('problem' in answer) return this.say(answer.problem);
 		const faults = answer.body.faults;
 		const signature = JSON.stringify(faults);
@@ -98,7 +99,7 @@ export class FaultLog extends HTMLElement {
 		this.undoButton.disabled = true;
 		this.say('Undoing every fault still in effect…');
 		try {
-			const answer = await this.request<{ reverted: FaultLogEntry[] }>('POST', 'faults/reset');
+			const answer = await labApi<{ reverted: FaultLogEntry[] }>(this.labId, 'faults/reset', 'POST');
 			if ('problem' in answer) return this.say(answer.problem);
 			// The table catches up quietly (a poll under way first), then the undo's result is said, last.
 			await this.loading;
@@ -135,22 +136,12 @@ export class FaultLog extends HTMLElement {
 		this.timer = undefined;
 	}
 
-	private async request<T>(method: 'GET' | 'POST', path: string): Promise<{ body: T } | { problem: string }> {
-		const response = await fetch(`/api/labs/${encodeURIComponent(this.labId)}/${path}`, { method }).catch(() => undefined);
-		if (!response) return { problem: 'The course server does not answer. Is `npm start` still running?' };
-		const body = (await response.json().catch(() => undefined)) as (T & { error?: string; fix?: string }) | undefined;
-		if (!response.ok || body === undefined) return { problem: [body?.error ?? `The platform answered ${response.status}.`, body?.fix].filter(Boolean).join(' ') };
-		return { body };
-	}
-
 	private get undoButton(): HTMLButtonElement {
 		return this.child('button', 'faults-undo');
 	}
 
 	private child<K extends keyof HTMLElementTagNameMap>(tag: K, role: string): HTMLElementTagNameMap[K] {
-		const element = this.querySelector(`${tag}[data-role="${role}"]`);
-		if (!element) throw new Error(`<fault-log> needs a <${tag} data-role="${role}"> inside it`);
-		return element as HTMLElementTagNameMap[K];
+		return roleChild(this, tag, role);
 	}
 }
 

@@ -2,6 +2,7 @@ import type { Timeline, TimelineBar } from '../../chaos/timeline.ts';
 import type { JournalDocument, JournalEntry } from '../../platform/journals.ts';
 import { FAULTS_CHANGED_EVENT, type FaultsChangedDetail } from './fault-log.ts';
 import { faultMarks, faultsCaption, type FaultLogEntry, type FaultMark } from './fault-marks.ts';
+import { labApi, roleChild } from './lab-api.ts';
 
 type PlotModule = typeof import('@observablehq/plot');
 
@@ -144,7 +145,7 @@ export class JournalTimeline extends HTMLElement {
 	}
 
 	private async loadList(): Promise<void> {
-		const answer = await this.getJson<{ journals: JournalEntry[] }>('journals');
+		const answer = await labApi<{ journals: JournalEntry[] }>(this.labId, 'journals');
 		if (!this.isActive) return;
 		if ('problem' in answer) {
 			this.listFailed = true;
@@ -200,7 +201,7 @@ export class JournalTimeline extends HTMLElement {
 			return this.say(`~/${entry.path} ${entry.error}`);
 		}
 		const encoded = entry.path.split('/').map(encodeURIComponent).join('/');
-		const [answer, faults] = await Promise.all([this.getJson<JournalDocument>(`journals/${encoded}`), this.getJson<{ faults: FaultLogEntry[] }>('faults')]);
+		const [answer, faults] = await Promise.all([labApi<JournalDocument>(this.labId, `journals/${encoded}`), labApi<{ faults: FaultLogEntry[] }>(this.labId, 'faults')]);
 		// The learner picked another run, or the lab stopped, while this one was on its way.
 		if (ticket !== this.showing) return;
 		if ('problem' in answer) {
@@ -261,14 +262,6 @@ export class JournalTimeline extends HTMLElement {
 		message.hidden = text === '';
 	}
 
-	private async getJson<T>(path: string): Promise<{ body: T } | { problem: string }> {
-		const response = await fetch(`/api/labs/${encodeURIComponent(this.labId)}/${path}`).catch(() => undefined);
-		if (!response) return { problem: 'The course server does not answer. Is `npm start` still running?' };
-		const body = (await response.json().catch(() => undefined)) as (T & { error?: string; fix?: string }) | undefined;
-		if (!response.ok || body === undefined) return { problem: [body?.error ?? `The platform answered ${response.status}.`, body?.fix].filter(Boolean).join(' ') };
-		return { body };
-	}
-
 	private chartWidth(): number {
 		return Math.max(320, this.child('div', 'runs-chart').clientWidth || 640);
 	}
@@ -278,9 +271,7 @@ export class JournalTimeline extends HTMLElement {
 	}
 
 	private child<K extends keyof HTMLElementTagNameMap>(tag: K, role: string): HTMLElementTagNameMap[K] {
-		const element = this.querySelector(`${tag}[data-role="${role}"]`);
-		if (!element) throw new Error(`<journal-timeline> needs a <${tag} data-role="${role}"> inside it`);
-		return element as HTMLElementTagNameMap[K];
+		return roleChild(this, tag, role);
 	}
 }
 
