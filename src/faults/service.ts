@@ -96,7 +96,8 @@ export class FaultService {
 	 */
 	async revertAll(sandbox: Sandbox): Promise<FaultRecord[]> {
 		if (sandbox.state !== 'ready') return [];
-		const perMember = await Promise.all(sandbox.containerNames().map((name) => this.revertMember(sandbox, name)));
+		const netem = this.netemInEffect(sandbox);
+		const perMember = await Promise.all(sandbox.containerNames().map((name) => this.revertMember(sandbox, name, netem.has(name))));
 		return perMember.flat();
 	}
 
@@ -149,7 +150,7 @@ export class FaultService {
 		return this.store.faultLog(learnerId, labId);
 	}
 
-	private async revertMember(sandbox: Sandbox, name: string): Promise<FaultRecord[]> {
+	private async revertMember(sandbox: Sandbox, name: string, carriesNetem: boolean): Promise<FaultRecord[]> {
 		const records: FaultRecord[] = [];
 		const note = (kind: string, outcome: FaultOutcome, message: string) =>
 			records.push(this.record(sandbox, { kind, target: name, parameters: {} }, outcome, message));
@@ -183,9 +184,7 @@ export class FaultService {
 			});
 			return records;
 		}
-		if (this.netemInEffect(sandbox).has(name)) {
-			await step('end-netem', async () => ((await this.endNetem(sandbox, name)) ? `Took the interface fault off ${name}.` : undefined));
-		}
+		if (carriesNetem) await step('end-netem', () => this.endNetem(sandbox, name));
 		await step('pressure', async () => {
 			const ended = await this.endPressure(sandbox, name, ['cpu', 'memory']);
 			for (const kind of ['cpu', 'memory'] as const) {
@@ -301,7 +300,7 @@ export class FaultService {
 				return describeNetem(request, name);
 			case 'end-netem':
 				requireRunning(name, state, 'change its network interface');
-				return (await this.endNetem(sandbox, name)) ? `Took the interface fault off ${name}.` : `There was no interface fault on ${name} to end.`;
+				return (await this.endNetem(sandbox, name)) ?? `There was no interface fault on ${name} to end.`;
 			case 'end-pressure': {
 				requireRunning(name, state, 'end pressure in it');
 				const kinds: PressureKind[] = request.pressure ? [request.pressure] : ['cpu', 'memory'];
@@ -335,10 +334,10 @@ export class FaultService {
 		checkNetemInstalled(request, name, result);
 	}
 
-	/** True when netem was on the member's interface and is now off. */
-	private async endNetem(sandbox: Sandbox, name: string): Promise<boolean> {
+	/** Takes netem off the member's interface; says so when there was some, undefined when there was none. */
+	private async endNetem(sandbox: Sandbox, name: string): Promise<string | undefined> {
 		const result = await sandbox.runInNetworkOf(name, await this.helperImage(sandbox), endNetemCommand(), { timeoutMs: EXEC_TIMEOUT_MS });
-		return checkNetemEnded(name, result);
+		return checkNetemEnded(name, result) ? `Took the interface fault off ${name}.` : undefined;
 	}
 
 	/** The fault helper's own image carries `tc`; the interface helper runs from it. */

@@ -26,6 +26,8 @@ interface Command {
 	options?: Record<string, { type: 'string' | 'boolean' }>;
 	/** Names of the positional arguments, all required. */
 	positionals: string[];
+	/** An option the command cannot do without, and an example value for the usage error. */
+	required?: { option: string; example: string };
 	/** The fault request, or undefined for commands that are not a fault. */
 	request?: (args: Record<string, string>, values: Record<string, string | boolean | undefined>) => Record<string, unknown>;
 }
@@ -42,10 +44,8 @@ const packetCommand = (kind: string, summary: string): Command => ({
 	summary,
 	options: { percent: { type: 'string' } },
 	positionals: ['target'],
-	request: ({ target }, values) => {
-		if (values.percent === undefined) throw new UsageError(`${kind} needs --percent, e.g. --percent 5`);
-		return { kind, target, ...numbers(values, ['percent'], { fractions: true }) };
-	},
+	required: { option: 'percent', example: '5' },
+	request: ({ target }, values) => ({ kind, target, ...numbers(values, ['percent'], { fractions: true }) }),
 });
 
 const COMMANDS: Record<string, Command> = {
@@ -80,10 +80,8 @@ const COMMANDS: Record<string, Command> = {
 		summary: 'hold memory inside a container, within its own memory limit',
 		options: { megabytes: { type: 'string' }, seconds: { type: 'string' } },
 		positionals: ['target'],
-		request: ({ target }, values) => {
-			if (values.megabytes === undefined) throw new UsageError('memory needs --megabytes, e.g. --megabytes 64');
-			return { kind: 'memory', target, ...numbers(values, ['megabytes', 'seconds']) };
-		},
+		required: { option: 'megabytes', example: '64' },
+		request: ({ target }, values) => ({ kind: 'memory', target, ...numbers(values, ['megabytes', 'seconds']) }),
 	},
 	'end-pressure': {
 		usage: 'faults end-pressure <target> [--only cpu|memory]',
@@ -97,10 +95,8 @@ const COMMANDS: Record<string, Command> = {
 		summary: 'delay every packet a container sends',
 		options: { milliseconds: { type: 'string' }, jitter: { type: 'string' } },
 		positionals: ['target'],
-		request: ({ target }, values) => {
-			if (values.milliseconds === undefined) throw new UsageError('delay needs --milliseconds, e.g. --milliseconds 300');
-			return { kind: 'delay', target, ...numbers(values, ['milliseconds', 'jitter']) };
-		},
+		required: { option: 'milliseconds', example: '300' },
+		request: ({ target }, values) => ({ kind: 'delay', target, ...numbers(values, ['milliseconds', 'jitter']) }),
 	},
 	loss: packetCommand('loss', 'drop a share of the packets a container sends'),
 	corrupt: packetCommand('corrupt', 'corrupt a share of the packets a container sends'),
@@ -152,6 +148,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
 			const wanted = command.positionals.length === 0 ? 'no arguments' : command.positionals.map((positional) => `<${positional}>`).join(' ');
 			throw new UsageError(`${name} takes ${wanted}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}`);
 		}
+		const { required } = command;
+		if (required && values[required.option] === undefined) throw new UsageError(`${name} needs --${required.option}, e.g. --${required.option} ${required.example}`);
 		args = Object.fromEntries(command.positionals.map((positional, index) => [positional, parsed.positionals[index] ?? '']));
 	} catch (error) {
 		io.stderr(`faults: ${(error as Error).message}\nusage: ${command.usage}\n`);
