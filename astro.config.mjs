@@ -39,7 +39,7 @@ export default defineConfig({
 		},
 	},
 	integrations: [
-		steadyState({ catalog }),
+		steadyState({ catalog, course }),
 		starlight({
 			title: 'Steady State',
 			description: 'A self-paced chaos engineering course with hands-on labs in your browser.',

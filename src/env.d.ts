@@ -12,3 +12,7 @@ declare namespace App {
 declare module 'virtual:steady-state/labs' {
 	export const labs: Record<string, import('./labs/catalog.ts').LabSummary>;
 }
+
+declare module 'virtual:steady-state/course' {
+	export const course: import('./course/course.ts').Course;
+}

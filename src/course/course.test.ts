@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../schemas/problems.ts';
-import { courseSidebar, readCourse } from './course.ts';
+import { courseSidebar, readCourse, termUsage } from './course.ts';
+import { prerequisitesOf } from './prerequisites.ts';
 
 const repositoryRoot = path.resolve(import.meta.dirname, '..', '..');
 
@@ -34,8 +35,10 @@ function moduleOverview(order: number, title = `Module ${order}`): string {
 	return page(`title: ${title}\ndescription: What module ${order} covers.\nmodule:\n  order: ${order}\n  outcomes:\n    - Do a thing`);
 }
 
-function lesson(order: number, title = `Lesson ${order}`): string {
-	return page(`title: ${title}\ndescription: What lesson ${order} teaches.\nlesson:\n  order: ${order}\n  minutes: 10\n  objectives:\n    - Learn a thing`);
+const QUIZ = ['  quiz:', '    - question: Which is right?', '      options:', '        - answer: This', '          correct: true', '          why: Because.', '        - answer: That', '          why: Because not.'].join('\n');
+
+function lesson(order: number, title = `Lesson ${order}`, prerequisites = '[]'): string {
+	return page(`title: ${title}\ndescription: What lesson ${order} teaches.\nlesson:\n  order: ${order}\n  minutes: 10\n  prerequisites: ${prerequisites}\n  objectives:\n    - Learn a thing\n${QUIZ}`);
 }
 
 async function courseError(): Promise<ValidationError> {
@@ -75,14 +78,31 @@ describe('readCourse on a valid course', () => {
 			slug: 'basics',
 			title: 'Basics',
 			description: 'What module 1 covers.',
-			module: { order: 1, outcomes: ['Do a thing'] },
+			module: { order: 1, outcomes: ['Do a thing'], level: 'core', prerequisites: [] },
 			lessons: [
 				{
 					slug: 'basics/first',
 					title: 'First',
 					description: 'What lesson 1 teaches.',
-					lesson: { order: 1, minutes: 10, objectives: ['Learn a thing'], sources: [] },
+					lesson: {
+						order: 1,
+						minutes: 10,
+						prerequisites: [],
+						objectives: ['Learn a thing'],
+						sources: [],
+						quiz: [
+							{
+								question: 'Which is right?',
+								options: [
+									{ answer: 'This', correct: true, why: 'Because.' },
+									{ answer: 'That', correct: false, why: 'Because not.' },
+								],
+							},
+						],
+					},
 					file: 'content/basics/first.mdx',
+					labs: [],
+					terms: [],
 				},
 			],
 		});
@@ -258,11 +278,22 @@ describe('readCourse on a course with problems', () => {
 describe('the course in this repository', () => {
 	it('reads without problems, and its sidebar opens with Foundations and its overview', async () => {
 		const course = await readCourse(repositoryRoot);
-		const [foundations] = courseSidebar(course);
+		const [, foundations] = courseSidebar(course);
 
 		expect(foundations?.label).toBe('Foundations');
-		expect(foundations?.items[0]).toEqual({ label: 'Overview', slug: 'foundations' });
+		expect(foundations?.items?.[0]).toEqual({ label: 'Overview', slug: 'foundations' });
 		expect(foundations?.items).toContainEqual({ slug: 'foundations/steady-state' });
+	});
+
+	it('has the seven modules of the course, each lesson with a quiz, and every prerequisite earlier on the path', async () => {
+		const course = await readCourse(repositoryRoot);
+
+		expect(course.modules.map((module) => module.slug)).toEqual(['foundations', 'chaos-toolkit', 'fault-injection', 'chaos-maturity', 'adoption', 'security', 'ci-cd']);
+		for (const module of course.modules) {
+			expect(module.lessons.length, module.slug).toBeGreaterThan(0);
+			for (const lesson of module.lessons) expect(lesson.lesson.quiz.length, lesson.slug).toBeGreaterThanOrEqual(3);
+		}
+		expect(course.glossary.length).toBeGreaterThan(20);
 	});
 });
 
@@ -275,9 +306,128 @@ describe('courseSidebar', () => {
 			'first/one.mdx': lesson(1),
 		});
 
+		await writeContent({ 'later/index.mdx': moduleOverview(2, 'Later').replace('  outcomes:', '  level: advanced\n  outcomes:') });
+
 		expect(courseSidebar(await readCourse(root))).toEqual([
-			{ label: 'First', items: [{ label: 'Overview', slug: 'first' }, { slug: 'first/one' }, { slug: 'first/two' }] },
-			{ label: 'Later', items: [{ label: 'Overview', slug: 'later' }] },
+			{ label: 'Recommended path', link: '/path/' },
+			{ label: 'First', badge: undefined, items: [{ label: 'Overview', slug: 'first' }, { slug: 'first/one' }, { slug: 'first/two' }] },
+			{ label: 'Later', badge: { text: 'Advanced', variant: 'note' }, items: [{ label: 'Overview', slug: 'later' }] },
+			{ label: 'Keep', items: [{ label: 'Handbook', link: '/handbook/' }, { label: 'Glossary', link: '/glossary/' }] },
 		]);
+	});
+});
+
+describe('quizzes', () => {
+	it('requires a quiz on every lesson', async () => {
+		await writeContent({ 'basics/index.mdx': moduleOverview(1), 'basics/first.mdx': lesson(1).replace(QUIZ, '') });
+
+		expect((await courseError()).problems).toEqual([expect.objectContaining({ file: 'content/basics/first.mdx', field: 'lesson.quiz', message: 'is required (expected array)', fix: expect.stringContaining('`quiz:`') })]);
+	});
+
+	it('reports a question with no right answer, or two, at its options', async () => {
+		await writeContent({
+			'basics/index.mdx': moduleOverview(1),
+			'basics/none.mdx': lesson(1).replace('          correct: true\n', ''),
+			'basics/two.mdx': lesson(2).replace('          why: Because not.', '          correct: true\n          why: Because not.'),
+		});
+
+		const problems = (await courseError()).problems;
+
+		expect(problems).toEqual([
+			expect.objectContaining({ file: 'content/basics/none.mdx', field: 'lesson.quiz.0.options', line: 12, message: 'needs exactly one option with `correct: true`', fix: expect.stringContaining('a question with two right answers is two questions') }),
+			expect.objectContaining({ file: 'content/basics/two.mdx', field: 'lesson.quiz.0.options' }),
+		]);
+	});
+
+	it('requires every answer to say why', async () => {
+		await writeContent({ 'basics/index.mdx': moduleOverview(1), 'basics/first.mdx': lesson(1).replace('          why: Because not.', '') });
+
+		expect((await courseError()).problems).toEqual([expect.objectContaining({ field: 'lesson.quiz.0.options.1.why', fix: expect.stringContaining('why this answer is right or wrong') })]);
+	});
+});
+
+describe('prerequisites', () => {
+	it('accepts earlier lessons and earlier modules, and lists them for the page', async () => {
+		await writeContent({
+			'basics/index.mdx': moduleOverview(1),
+			'basics/one.mdx': lesson(1),
+			'basics/two.mdx': lesson(2, 'Two', '[basics/one]'),
+			'later/index.mdx': moduleOverview(2).replace('  outcomes:', '  prerequisites: [basics]\n  outcomes:'),
+			'later/one.mdx': lesson(1, 'Later one', '[basics/two]'),
+		});
+
+		const course = await readCourse(root);
+
+		expect(prerequisitesOf(course, 'later/one')).toEqual([
+			{ slug: 'basics', title: 'Module 1', href: '/basics/', lessons: ['basics/one', 'basics/two'] },
+		]);
+		expect(prerequisitesOf(course, 'basics/two')).toEqual([{ slug: 'basics/one', title: 'Lesson 1', href: '/basics/one/', lessons: ['basics/one'] }]);
+		expect(prerequisitesOf(course, 'later')).toHaveLength(1);
+	});
+
+	it('reports a prerequisite that does not exist, with the choices, at its line', async () => {
+		await writeContent({ 'basics/index.mdx': moduleOverview(1), 'basics/one.mdx': lesson(1), 'basics/two.mdx': lesson(2, 'Two', '[basics/on]') });
+
+		expect((await courseError()).problems).toEqual([
+			{ file: 'content/basics/two.mdx', field: 'lesson.prerequisites.0', line: 7, column: 19, message: 'names lesson "basics/on", which does not exist', fix: 'Use one of: basics/one.' },
+		]);
+	});
+
+	it('reports a prerequisite that comes later on the path, or is the page itself', async () => {
+		await writeContent({
+			'basics/index.mdx': moduleOverview(1).replace('  outcomes:', '  prerequisites: [later]\n  outcomes:'),
+			'basics/one.mdx': lesson(1, 'One', '[basics/one]'),
+			'later/index.mdx': moduleOverview(2),
+		});
+
+		expect((await courseError()).problems.map((problem) => `${problem.file} ${problem.field}: ${problem.message}`)).toEqual([
+			'content/basics/index.mdx module.prerequisites.0: names "later", which comes at or after this module on the recommended path',
+			'content/basics/one.mdx lesson.prerequisites.0: names "basics/one", which comes at or after this lesson on the recommended path',
+		]);
+	});
+
+	it('tells a module prerequisite from a lesson one', async () => {
+		await writeContent({ 'basics/index.mdx': moduleOverview(1), 'basics/one.mdx': lesson(1), 'later/index.mdx': moduleOverview(2).replace('  outcomes:', '  prerequisites: [basics/one]\n  outcomes:') });
+
+		expect((await courseError()).problems).toEqual([expect.objectContaining({ field: 'module.prerequisites.0', fix: expect.stringContaining('folder name') })]);
+	});
+});
+
+describe('the glossary', () => {
+	const glossary = ['- term: Blast radius', '  definition: How much an experiment can touch.', '- term: SLI', '  id: sli', '  definition: A measured number.', '  see: [blast-radius]'].join('\n');
+
+	it('is read, sorted, with ids from the term, and knows which lessons use each term', async () => {
+		await writeContent({
+			'glossary.yaml': glossary,
+			'basics/index.mdx': moduleOverview(1),
+			'basics/one.mdx': lesson(1).concat('\nKeep the <Term id="blast-radius">blast radius</Term> small, and watch the <Term id="sli">SLI</Term>.\n'),
+		});
+
+		const course = await readCourse(root);
+
+		expect(course.glossary.map((entry) => entry.id)).toEqual(['blast-radius', 'sli']);
+		expect(course.modules[0]?.lessons[0]?.terms).toEqual(['blast-radius', 'sli']);
+		expect([...termUsage(course).keys()]).toEqual(['blast-radius', 'sli']);
+	});
+
+	it('reports a lesson linking a term it does not define, at the line and column of the tag', async () => {
+		await writeContent({ 'glossary.yaml': glossary, 'basics/index.mdx': moduleOverview(1), 'basics/one.mdx': lesson(1).concat('\nA line.\nThe <Term id="blast-radiuss">blast radius</Term>.\n') });
+
+		const [problem] = (await courseError()).problems;
+		const lines = lesson(1).split('\n').length;
+
+		expect(problem).toEqual(expect.objectContaining({ file: 'content/basics/one.mdx', field: '<Term id>', line: lines + 2, column: 5, fix: 'Did you mean "blast-radius"? Or add the term to content/glossary.yaml.' }));
+	});
+
+	it('reports entries that share an id, a see-also that is not an entry, and bad fields', async () => {
+		await writeContent({ 'glossary.yaml': `${glossary}\n- term: Blast Radius\n  definition: Again.\n  see: [nowhere]\n`, 'basics/index.mdx': moduleOverview(1), 'basics/one.mdx': lesson(1) });
+
+		expect((await courseError()).problems.map((problem) => `${problem.field}: ${problem.message}`)).toEqual([
+			'2.term: "Blast Radius" has the same id "blast-radius" as entry 1',
+			'blast-radius.see: refers to "nowhere", which is not an entry',
+		]);
+
+		await writeContent({ 'glossary.yaml': '- term: Probe\n' });
+		expect((await courseError()).problems).toEqual([expect.objectContaining({ file: 'content/glossary.yaml', field: '0.definition', line: 1 })]);
 	});
 });

@@ -1,15 +1,20 @@
 import type { AstroIntegration } from 'astro';
 import { AstroError } from 'astro/errors';
+import type { Course } from '../course/course.ts';
+import { findBrokenLinks } from '../course/links.ts';
 import { summarize, type LabCatalog } from '../labs/catalog.ts';
+import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../schemas/problems.ts';
 
 const VIRTUAL_LABS = 'virtual:steady-state/labs';
+const VIRTUAL_COURSE = 'virtual:steady-state/course';
 
 /**
- * Gives pages the labs' public summaries (validated by `validateProject` in astro.config.mjs) as a
- * virtual module, so lesson pages can embed a lab without reading files at render time.
+ * Gives pages what `validateProject` in astro.config.mjs read and checked, as virtual modules: the
+ * labs' public summaries, and the course's layout and glossary. Pages and the API then never read
+ * `content/` or `labs/` at render time, and never see a file that failed validation.
  */
-export default function steadyState({ catalog }: { catalog: LabCatalog }): AstroIntegration {
+export default function steadyState({ catalog, course }: { catalog: LabCatalog; course: Course }): AstroIntegration {
 	return {
 		name: 'steady-state',
 		hooks: {
@@ -20,15 +25,43 @@ export default function steadyState({ catalog }: { catalog: LabCatalog }): Astro
 						plugins: [
 							{
 								name: 'steady-state:labs',
-								resolveId: (id: string) => (id === VIRTUAL_LABS ? `\0${VIRTUAL_LABS}` : undefined),
-								load: (id: string) => (id === `\0${VIRTUAL_LABS}` ? `export const labs = ${JSON.stringify(summaries)};` : undefined),
+								resolveId: (id: string) => (id === VIRTUAL_LABS || id === VIRTUAL_COURSE ? `\0${id}` : undefined),
+								load: (id: string) => {
+									if (id === `\0${VIRTUAL_LABS}`) return `export const labs = ${JSON.stringify(summaries)};`;
+									if (id === `\0${VIRTUAL_COURSE}`) return `export const course = ${JSON.stringify(course)};`;
+									return undefined;
+								},
 							},
 						],
 					},
 				});
 			},
+			// The last word of every build: a link between pages that leads nowhere stops it, listed by page.
+			'astro:build:done': async ({ dir, logger }) => {
+				const broken = await findBrokenLinks(fileURLToPath(dir));
+				if (broken.length === 0) {
+					logger.info('Internal links: all lead somewhere.');
+					return;
+				}
+				const sources = sourceFiles(course);
+				const lines = broken.map((link) => `  ${link.page}${sources.get(link.page) ? ` (${sources.get(link.page)})` : ''}: "${link.href}": ${link.reason}`);
+				throw new AstroError(
+					`${broken.length} broken internal link${broken.length === 1 ? '' : 's'}:\n${lines.join('\n')}`,
+					'Link to pages that exist, as root-relative addresses with a trailing slash, e.g. `/foundations/steady-state/`, and to headings by their id (shown when you hover a heading).',
+				);
+			},
 		},
 	};
+}
+
+/** Which content file each built lesson and module page comes from, to name it in a problem. */
+function sourceFiles(course: Course): Map<string, string> {
+	const files = new Map<string, string>();
+	for (const module of course.modules) {
+		files.set(`/${module.slug}/`, `content/${module.slug}/index.mdx`);
+		for (const lesson of module.lessons) files.set(`/${lesson.slug}/`, lesson.file);
+	}
+	return files;
 }
 
 /** Astro prints an AstroError as a readable message with a hint, rather than as a stack trace. */

@@ -8,6 +8,8 @@ import { FaultChannels } from '../faults/channel.ts';
 import { FaultService } from '../faults/service.ts';
 import { LabCatalog } from '../labs/catalog.ts';
 import { Store } from '../store/store.ts';
+import { readCourse } from '../course/course.ts';
+import { ProgressService } from './progress.ts';
 import { TerminalGateway } from '../terminal/gateway.ts';
 import { Terminals } from '../terminal/terminals.ts';
 import { TicketBook } from '../terminal/tickets.ts';
@@ -27,6 +29,7 @@ export interface Platform {
 	catalog: LabCatalog;
 	identity: Identity;
 	labs: LabService;
+	progress: ProgressService;
 	tickets: TicketBook;
 	gateway: TerminalGateway;
 	images: ImageBuilder;
@@ -39,7 +42,7 @@ export interface PlatformOptions {
 }
 
 export async function createPlatform(config: PlatformConfig, options: PlatformOptions): Promise<Platform> {
-	const catalog = await LabCatalog.load(config.projectRoot);
+	const [catalog, course] = await Promise.all([LabCatalog.load(config.projectRoot), readCourse(config.projectRoot)]);
 	const store = new Store(config.databaseFile);
 	const platformId = store.platformId();
 	const engine = connectEngine(config.dockerHost);
@@ -76,6 +79,7 @@ export async function createPlatform(config: PlatformConfig, options: PlatformOp
 		catalog,
 		identity,
 		labs,
+		progress: new ProgressService(store, course),
 		tickets,
 		gateway,
 		images,

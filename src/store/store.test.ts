@@ -46,7 +46,7 @@ describe('opening a store', () => {
 		open();
 
 		const tables = query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-		expect(tables.map((table) => table.name)).toEqual(['check_results', 'fault_log', 'learners', 'meta', 'sandboxes', 'schema_version', 'sessions']);
+		expect(tables.map((table) => table.name)).toEqual(['check_results', 'fault_log', 'learners', 'lesson_progress', 'meta', 'sandboxes', 'schema_version', 'sessions']);
 		expect(query<{ version: number }>('SELECT version FROM schema_version')).toEqual([{ version: expect.any(Number) }]);
 	});
 
@@ -238,14 +238,48 @@ describe('the fault log', () => {
 		old.close();
 		// Roll the file back to the first schema, as a database from before the fault log would be.
 		const raw = new DatabaseSync(file);
-		raw.exec('DROP TABLE fault_log; UPDATE schema_version SET version = 1;');
+		raw.exec('DROP TABLE lesson_progress; DROP TABLE fault_log; UPDATE schema_version SET version = 1;');
 		raw.close();
 
 		const store = open();
 		store.addFault(fault);
 
 		expect(store.faultLog('ada', 'steady-state')).toHaveLength(1);
-		expect(query<{ version: number }>('SELECT version FROM schema_version')).toEqual([{ version: 2 }]);
+		expect(query<{ version: number }>('SELECT version FROM schema_version')).toEqual([{ version: 3 }]);
+	});
+});
+
+describe('lesson progress', () => {
+	it('keeps a learner\'s notes and done marks per lesson, apart from other learners', () => {
+		const store = withLearners(open());
+		store.setLessonNote('ada', 'foundations/steady-state', 'Probe needs a timeout.');
+		store.setLessonDone('ada', 'foundations/steady-state', true);
+		store.setLessonDone('bob', 'foundations/experiment-loop', true);
+
+		expect(store.lessonProgress('ada')).toEqual([
+			{ lesson: 'foundations/steady-state', doneAt: expect.any(String), note: 'Probe needs a timeout.', updatedAt: expect.any(String) },
+		]);
+		expect(store.lessonProgress('bob').map((record) => record.lesson)).toEqual(['foundations/experiment-loop']);
+	});
+
+	it('keeps the first time a lesson was done, clears it on undo, and never touches the notes', () => {
+		const store = withLearners(open());
+		store.setLessonDone('ada', 'a/b', true);
+		const first = store.lessonProgress('ada')[0]?.doneAt;
+		store.setLessonDone('ada', 'a/b', true);
+		expect(store.lessonProgress('ada')[0]?.doneAt).toBe(first);
+
+		store.setLessonNote('ada', 'a/b', 'kept');
+		store.setLessonDone('ada', 'a/b', false);
+		expect(store.lessonProgress('ada')[0]).toMatchObject({ doneAt: null, note: 'kept' });
+	});
+
+	it('survives closing and reopening the file', () => {
+		const store = withLearners(open());
+		store.setLessonNote('ada', 'a/b', 'written before a restart');
+		store.close();
+
+		expect(open().lessonProgress('ada')[0]?.note).toBe('written before a restart');
 	});
 });
 

@@ -47,6 +47,14 @@ export interface FaultRecord {
 	message: string;
 }
 
+/** A learner's own record of one lesson: whether they marked it done, and their notes. */
+export interface LessonProgressRecord {
+	lesson: string;
+	doneAt: string | null;
+	note: string;
+	updatedAt: string;
+}
+
 /** Each entry moves the schema one version forward; applied in order, once, inside a transaction. */
 const MIGRATIONS: string[] = [
 	`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -89,6 +97,14 @@ const MIGRATIONS: string[] = [
 	   message TEXT NOT NULL
 	 );
 	 CREATE INDEX fault_log_by_lab ON fault_log(learner_id, lab_id, id);`,
+	`CREATE TABLE lesson_progress (
+	   learner_id TEXT NOT NULL REFERENCES learners(id),
+	   lesson TEXT NOT NULL,
+	   done_at TEXT,
+	   note TEXT NOT NULL DEFAULT '',
+	   updated_at TEXT NOT NULL,
+	   PRIMARY KEY (learner_id, lesson)
+	 );`,
 ];
 
 /** States in which a sandbox holds engine objects; at most one such sandbox per learner and lab. */
@@ -186,6 +202,32 @@ export class Store {
 			message: row.message,
 			checkedAt: row.checked_at,
 		}));
+	}
+
+	lessonProgress(learnerId: string): LessonProgressRecord[] {
+		return this.db
+			.prepare('SELECT lesson, done_at AS doneAt, note, updated_at AS updatedAt FROM lesson_progress WHERE learner_id = ? ORDER BY lesson')
+			.all(learnerId) as unknown as LessonProgressRecord[];
+	}
+
+	/** Marks a lesson done (keeping the first time it was) or not done; notes are left as they are. */
+	setLessonDone(learnerId: string, lesson: string, done: boolean): void {
+		const at = now();
+		this.db
+			.prepare(
+				`INSERT INTO lesson_progress (learner_id, lesson, done_at, updated_at) VALUES (?, ?, ?, ?)
+				 ON CONFLICT (learner_id, lesson) DO UPDATE SET done_at = CASE WHEN ? THEN COALESCE(done_at, excluded.done_at) END, updated_at = excluded.updated_at`,
+			)
+			.run(learnerId, lesson, done ? at : null, at, done ? 1 : 0);
+	}
+
+	setLessonNote(learnerId: string, lesson: string, note: string): void {
+		this.db
+			.prepare(
+				`INSERT INTO lesson_progress (learner_id, lesson, note, updated_at) VALUES (?, ?, ?, ?)
+				 ON CONFLICT (learner_id, lesson) DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at`,
+			)
+			.run(learnerId, lesson, note, now());
 	}
 
 	addFault(entry: Omit<FaultRecord, 'id' | 'at'>): FaultRecord {
