@@ -9,6 +9,7 @@ import { loadLab } from '../testing/lab-fixture.ts';
 import { PlatformProcess, projectRoot } from '../testing/platform-process.ts';
 import { prepareSiteAndImages } from '../testing/prepare.ts';
 import { measureChaosRun } from './chaos-run.ts';
+import { measurePageWeights, type PageWeight } from './page-weight.ts';
 import { startDirectLab, stopDirectLab, type DirectLab } from './direct.ts';
 import { PlatformClient, type LabEvents, type PlatformTerminal } from './platform-client.ts';
 import { describeMachine, formatReport, saveReport, type Comparison } from './report.ts';
@@ -102,11 +103,14 @@ async function main(): Promise<number> {
 
 	let platform: PlatformProcess | undefined;
 	let comparisons: Comparison[] | undefined;
+	let pageWeights: PageWeight[] | undefined;
 	let failure: unknown;
 	try {
 		console.log('Starting a platform server with its own database');
 		platform = await PlatformProcess.start();
 		labelledIds.push(platform.platformId());
+		console.log('Weighing the pages a learner downloads');
+		pageWeights = await measurePageWeights(platform.url);
 		comparisons = await measure(engine, platform, specs, baselineId, settings, abort.signal);
 	} catch (error) {
 		failure = error;
@@ -139,6 +143,7 @@ async function main(): Promise<number> {
 		},
 		machine: describeMachine(engineStatus, loadAtStart),
 		comparisons,
+		pageWeights,
 	};
 	const file = await saveReport(result, RESULTS_DIR);
 	console.log(`\n${formatReport(result)}\n\nSaved to ${path.relative(process.cwd(), file)}`);

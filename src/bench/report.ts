@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { formatPageWeights, type PageWeight } from './page-weight.ts';
 import { ratio, summarize, type Stopwatch, type Summary } from './stats.ts';
 
 /** One metric, measured through the platform and straight on the engine in the same run. */
@@ -33,6 +34,8 @@ export interface BenchResult {
 	settings: Record<string, number | string>;
 	machine: Machine;
 	comparisons: Comparison[];
+	/** What each kind of page makes the browser download. */
+	pageWeights?: PageWeight[];
 }
 
 export function describeMachine(engine: { version: string; apiVersion: string }, loadAtStart: number): Machine {
@@ -84,6 +87,7 @@ export function formatReport(result: BenchResult): string {
 		lines.push(`  platform: ${formatPhases(comparison.platformPhases)}`);
 		lines.push(`  baseline: ${formatPhases(comparison.baselinePhases)}`);
 	}
+	if (result.pageWeights) lines.push('', ...formatPageWeights(result.pageWeights));
 	return lines.join('\n');
 }
 
@@ -119,6 +123,7 @@ export async function saveReport(result: BenchResult, dir: string): Promise<stri
 		durationSeconds: round(result.durationSeconds),
 		settings: result.settings,
 		machine: result.machine,
+		pageWeights: result.pageWeights,
 		metrics: result.comparisons.map((comparison) => {
 			const platform = summarize(comparison.platform);
 			const baseline = summarize(comparison.baseline);
