@@ -191,11 +191,21 @@ test('progress requests with bad input get a 4xx that says why, and change nothi
 	const notJson = await request.put('/api/progress/foundations/steady-state', { data: 'done', headers: { ...headers, 'Content-Type': 'text/plain' } });
 	expect(notJson.status()).toBe(400);
 
+	const flood = await request.put('/api/progress/foundations/steady-state', { data: { note: 'x'.repeat(300_000) }, headers });
+	expect(flood.status()).toBe(413);
+	const tooLongNote = await request.put('/api/progress/foundations/steady-state', { data: { note: 'x'.repeat(20_001) }, headers });
+	expect(tooLongNote.status()).toBe(400);
+	expect((await tooLongNote.json()).error).toContain('at most 20000 characters');
+
 	const elsewhere = await request.put('/api/progress/foundations/steady-state', { data: { done: true }, headers: { Origin: 'http://evil.example' } });
 	expect(elsewhere.status()).toBe(403);
 
 	const progress = await (await request.get('/api/progress')).json();
 	expect(progress.lessons['foundations/steady-state']?.done ?? false).toBe(false);
+	expect(progress.lessons['foundations/steady-state']?.note ?? '').not.toContain('xxx');
+
+	// The server is still there for the next request.
+	expect((await request.get('/api/progress')).status()).toBe(200);
 });
 
 async function printed(page: Page): Promise<Buffer> {

@@ -41,3 +41,34 @@ export function route(handler: (context: APIContext, scope: ApiScope) => Promise
 		}
 	};
 }
+
+/** The largest request body the API reads: a lesson's notes with room to spare, never a flood. */
+export const BODY_LIMIT_BYTES = 128 * 1024;
+
+/**
+ * Reads a JSON request body, stopping at `limit` bytes however the body is sent (with a length or
+ * chunked), so an oversized request costs the server no more than the limit. Gives the value, or the
+ * 4xx response to send.
+ */
+export async function readJsonBody(request: Request, limit = BODY_LIMIT_BYTES): Promise<{ value: unknown } | { response: Response }> {
+	const tooLarge = () => ({ response: problem(413, `Refused: the body is larger than ${Math.round(limit / 1024)} KiB.`, 'Send less; notes are at most 20,000 characters.') });
+	if (Number(request.headers.get('content-length') ?? 0) > limit) return tooLarge();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	const reader = request.body?.getReader();
+	for (;;) {
+		const next = await reader?.read();
+		if (!next || next.done) break;
+		size += next.value.byteLength;
+		if (size > limit) {
+			await reader?.cancel();
+			return tooLarge();
+		}
+		chunks.push(next.value);
+	}
+	try {
+		return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown };
+	} catch {
+		return { response: problem(400, 'Refused: the body is not JSON.', 'Send JSON like {"note": "…"} or {"done": true}, with Content-Type: application/json.') };
+	}
+}

@@ -12,6 +12,15 @@ import { parseYaml, validate, ValidationError, type Locator, type Problem } from
 export interface Course {
 	modules: CourseModule[];
 	glossary: GlossaryEntry[];
+	/** Every `<Lab id="...">` in the course, where it is, for checking against the labs (validate.ts). */
+	labReferences: LabReference[];
+}
+
+export interface LabReference {
+	file: string;
+	id: string;
+	line: number;
+	column: number;
 }
 
 export interface CourseModule {
@@ -50,8 +59,13 @@ export async function readCourse(projectRoot: string): Promise<Course> {
 	const entries = await readdir(contentDir, { withFileTypes: true }).catch(() => {
 		throw new ValidationError(TITLE, [{ file: 'content/', field: '', message: 'the folder does not exist', fix: 'Create `content/` with one folder per module.' }]);
 	});
-	const glossary = await readGlossary(projectRoot, problems);
+	// A glossary that does not read would make every term look undefined: report it, not the echo.
+	const readGlossaryEntries = await readGlossary(projectRoot, problems);
+	const glossary = readGlossaryEntries ?? [];
+	// Pages that exist but did not validate: references to them are not reported a second time.
+	const unreadable = new Set<string>();
 	const termsUsed: { file: string; reference: Reference }[] = [];
+	const labReferences: LabReference[] = [];
 	const locators = new Map<string, Locator>();
 
 	for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
@@ -63,22 +77,23 @@ export async function readCourse(projectRoot: string): Promise<Course> {
 			problems.push({ file: relative('index.mdx'), field: '', message: `module folder "${entry.name}" has no index.mdx`, fix: 'Add an index.mdx with `title`, `description` and `module: { order, outcomes }` frontmatter.' });
 			continue;
 		}
-		const overview = await readPage(projectRoot, relative('index.mdx'), problems);
-		if (overview) {
-			locators.set(relative('index.mdx'), overview.locate);
-			termsUsed.push(...overview.terms.map((reference) => ({ file: relative('index.mdx'), reference })));
-		}
+		const overview = await readPage(projectRoot, relative('index.mdx'), problems, termsUsed);
+		if (overview) locators.set(relative('index.mdx'), overview.locate);
 		if (overview && !overview.data.module) {
 			problems.push({ file: relative('index.mdx'), field: 'module', message: 'a module overview needs a `module:` block', fix: 'Add `module:` with `order:` (its position in the course) and `outcomes:` (a list).' });
 		}
 		const lessons: CourseLesson[] = [];
 		for (const name of files.filter((file) => file !== 'index.mdx')) {
-			const page = await readPage(projectRoot, relative(name), problems);
-			if (!page) continue;
+			const page = await readPage(projectRoot, relative(name), problems, termsUsed);
+			if (!page) {
+				unreadable.add(`${entry.name}/${name.replace(/\.mdx?$/, '')}`);
+				continue;
+			}
 			const { data } = page;
 			locators.set(relative(name), page.locate);
-			termsUsed.push(...page.terms.map((reference) => ({ file: relative(name), reference })));
+			labReferences.push(...page.labs.map(({ value, line, column }) => ({ file: relative(name), id: value, line, column })));
 			if (!data.lesson) {
+				unreadable.add(`${entry.name}/${name.replace(/\.mdx?$/, '')}`);
 				problems.push({ file: relative(name), field: 'lesson', message: 'a lesson needs a `lesson:` block', fix: 'Add `lesson:` with `order:`, `minutes:`, `objectives:`, `prerequisites:` and `quiz:`; or prefix the file name with `_` to leave it out of the course.' });
 				continue;
 			}
@@ -87,27 +102,29 @@ export async function readCourse(projectRoot: string): Promise<Course> {
 		}
 		reportDuplicateOrders(lessons.map((lesson) => ({ file: lesson.file, order: lesson.lesson.order })), 'lesson.order', 'lesson', problems);
 		lessons.sort((a, b) => a.lesson.order - b.lesson.order);
+		if (!overview?.data.module) unreadable.add(entry.name);
 		if (overview?.data.module) modules.push({ slug: entry.name, title: overview.data.title, description: overview.data.description, module: overview.data.module, lessons });
 	}
 	reportDuplicateOrders(modules.map((module) => ({ file: `content/${module.slug}/index.mdx`, order: module.module.order })), 'module.order', 'module', problems);
 	modules.sort((a, b) => a.module.order - b.module.order);
-	checkPrerequisites(modules, locators, problems);
-	checkTerms(glossary, termsUsed, problems);
+	checkPrerequisites(modules, locators, unreadable, problems);
+	if (readGlossaryEntries) checkTerms(glossary, termsUsed, problems);
 	if (problems.length > 0) throw new ValidationError(TITLE, problems);
-	return { modules, glossary };
+	return { modules, glossary, labReferences };
 }
 
 /**
  * Prerequisites must name something that exists and that comes earlier on the recommended path,
  * so that following the path never asks a learner for something they have not met yet.
  */
-function checkPrerequisites(modules: CourseModule[], locators: Map<string, Locator>, problems: Problem[]): void {
+function checkPrerequisites(modules: CourseModule[], locators: Map<string, Locator>, unreadable: Set<string>, problems: Problem[]): void {
 	const position = new Map<string, number>();
 	modules.forEach((module, moduleIndex) => {
 		position.set(module.slug, moduleIndex * 1000);
 		module.lessons.forEach((lesson, lessonIndex) => position.set(lesson.slug, moduleIndex * 1000 + lessonIndex + 1));
 	});
 	const report = (file: string, field: (string | number)[], name: string, here: number, kind: 'module' | 'lesson', choices: string[]) => {
+		if (unreadable.has(name)) return;
 		const at = locators.get(file)?.(field);
 		const there = position.get(name);
 		if (there === undefined || (kind === 'module') !== !name.includes('/')) {
@@ -151,7 +168,8 @@ function checkTerms(glossary: GlossaryEntry[], used: { file: string; reference: 
 
 const GLOSSARY = 'content/glossary.yaml';
 
-async function readGlossary(projectRoot: string, problems: Problem[]): Promise<GlossaryEntry[]> {
+/** The glossary's entries; none when there is no glossary; undefined when it does not read. */
+async function readGlossary(projectRoot: string, problems: Problem[]): Promise<GlossaryEntry[] | undefined> {
 	const text = await readFile(path.join(projectRoot, GLOSSARY), 'utf8').catch(() => undefined);
 	if (text === undefined) return [];
 	try {
@@ -168,15 +186,17 @@ async function readGlossary(projectRoot: string, problems: Problem[]): Promise<G
 	} catch (error) {
 		if (!(error instanceof ValidationError)) throw error;
 		problems.push(...error.problems);
-		return [];
+		return undefined;
 	}
 }
 
 const FRONTMATTER = /^---\r?\n([\s\S]*?)\r?\n---(?:\r?\n|$)/;
 
 /** A page's frontmatter, and the components in its text the reader checks across files. */
-async function readPage(projectRoot: string, file: string, problems: Problem[]) {
+async function readPage(projectRoot: string, file: string, problems: Problem[], termsUsed: { file: string; reference: Reference }[]) {
 	const text = await readFile(path.join(projectRoot, file), 'utf8');
+	// Terms are checked even in a page whose frontmatter is wrong: every mistake in one run.
+	termsUsed.push(...findAttributes(text, 'Term', 'id').map((reference) => ({ file, reference })));
 	const match = FRONTMATTER.exec(text);
 	if (!match) {
 		problems.push({ file, field: '', line: 1, column: 1, message: 'has no frontmatter', fix: 'Start the file with a `---` line, the YAML fields (`title:`, `description:` ...), and another `---` line.' });
@@ -186,7 +206,7 @@ async function readPage(projectRoot: string, file: string, problems: Problem[]) 
 		// The YAML starts on the line after the opening `---`.
 		const { value, locate } = parseYaml(match[1] ?? '', file, TITLE, 1);
 		const data = validate(courseFrontmatter, value ?? {}, file, TITLE, locate);
-		return { data, locate, terms: findAttributes(text, 'Term', 'id'), labs: findAttributes(text, 'Lab', 'id') };
+		return { data, locate, terms: termsUsed.filter((used) => used.file === file).map((used) => used.reference), labs: findAttributes(text, 'Lab', 'id') };
 	} catch (error) {
 		if (error instanceof ValidationError) {
 			problems.push(...error.problems);

@@ -16,5 +16,20 @@ export async function validateProject(projectRoot: string): Promise<{ course: Co
 		throw new ValidationError('The course and its labs have problems:', failures.flatMap((error) => (error as ValidationError).problems));
 	}
 	if (course.status !== 'fulfilled' || catalog.status !== 'fulfilled') throw new Error('unreachable');
+	const ids = catalog.value.list().map((lab) => lab.id);
+	const unknown = course.value.labReferences.filter((reference) => !ids.includes(reference.id));
+	if (unknown.length > 0) {
+		throw new ValidationError(
+			'The course content has problems:',
+			unknown.map((reference) => ({
+				file: reference.file,
+				field: '<Lab id>',
+				line: reference.line,
+				column: reference.column,
+				message: `embeds the lab "${reference.id}", which does not exist`,
+				fix: ids.length > 0 ? `Use one of: ${ids.join(', ')}; a lab is a folder in labs/ with a lab.yaml.` : 'Add the lab as labs/<id>/lab.yaml first.',
+			})),
+		);
+	}
 	return { course: course.value, catalog: catalog.value };
 }
