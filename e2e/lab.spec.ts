@@ -52,3 +52,23 @@ test("the learner's shell has no capabilities, no Docker socket, no way out and 
 	await lab.run(`curl -sS -m 3 -o /dev/null http://127.0.0.1:${port}/ ; echo "loopback=$?"`, /loopback=7/);
 	await lab.stop();
 });
+
+test('a task shows its hints one by one and its solution only when the learner asks', async ({ lab, page }) => {
+	await lab.open();
+	const task = lab.panel.locator('[data-task="probe"]').first();
+	const hints = task.locator('[data-role=hint]');
+	expect(await hints.count()).toBeGreaterThanOrEqual(2);
+	await expect(hints.first().locator('p')).toBeHidden();
+
+	await hints.first().locator('summary').click();
+	await expect(hints.first().locator('p')).toBeVisible();
+	await expect(hints.first().locator('code').first()).toBeVisible();
+	await expect(hints.nth(1).locator('p')).toBeHidden();
+
+	const solution = task.locator('[data-role=solution]');
+	await expect(solution.locator('pre')).toBeHidden();
+	await solution.getByText('Show the solution').click();
+	await expect(solution.locator('pre')).toContainText('chmod +x');
+	// The check script itself never reaches the page.
+	expect(await page.content()).not.toContain('checks/probe.sh');
+});

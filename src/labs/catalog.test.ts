@@ -23,6 +23,9 @@ tasks:
   - id: probe
     title: Write a probe
     goal: Write a probe that tells the truth.
+    solution:
+      explanation: Write it with curl -f.
+      script: solution/probe.sh
     check:
       container: box
       script: checks/probe.sh
@@ -52,6 +55,7 @@ function demoLab(manifest = DEMO_MANIFEST): Record<string, string> {
 		'labs/demo/lab.yaml': manifest,
 		'labs/demo/images/web/Dockerfile': 'FROM scratch\n',
 		'labs/demo/checks/probe.sh': '#!/bin/sh\necho "demo check"\n',
+		'labs/demo/solution/probe.sh': '#!/bin/sh\necho "demo solution"\n',
 	};
 }
 
@@ -115,7 +119,9 @@ describe('the labs in this repository', () => {
 
 		expect(summary).toMatchObject({ id: 'steady-state', title: lab.manifest.title, tasks: [{ id: 'probe', title: 'Write a steady-state probe' }] });
 		expect(Object.keys(summary).sort()).toEqual(['id', 'minutes', 'summary', 'tasks', 'title']);
-		expect(Object.keys(summary.tasks[0] ?? {}).sort()).toEqual(['goal', 'id', 'title']);
+		expect(Object.keys(summary.tasks[0] ?? {}).sort()).toEqual(['goal', 'hints', 'id', 'solution', 'title']);
+		expect(summary.tasks[0]?.hints.length).toBeGreaterThan(0);
+		expect(summary.tasks[0]?.solution.script).toContain('steady-state.sh');
 		expect(firstLine).toBe('#!/bin/bash');
 		expect(JSON.stringify(summary)).not.toContain(firstLine);
 		expect(JSON.stringify(summary)).not.toContain('checks/probe.sh');
@@ -190,7 +196,7 @@ describe('LabCatalog.load on a project of its own', () => {
 
 		expect((await loadError()).message).toMatchInlineSnapshot(`
 			"The labs have problems:
-			  labs/demo/lab.yaml:19:7 tasks.0.check.script: labs/demo/checks/probe.sh is not a readable file
+			  labs/demo/lab.yaml:22:7 tasks.0.check.script: labs/demo/checks/probe.sh is not a readable file
 			    Fix: Add the check script, or correct the path (it is relative to the lab folder)."
 		`);
 	});
@@ -222,6 +228,7 @@ describe('LabCatalog.load on a project of its own', () => {
 			'labs/good/lab.yaml': DEMO_MANIFEST,
 			'labs/good/images/web/Dockerfile': 'FROM scratch\n',
 			'labs/good/checks/probe.sh': 'exit 0\n',
+			'labs/good/solution/probe.sh': 'exit 0\n',
 		});
 
 		expect((await loadError()).problems.map((problem) => problem.file)).toEqual(['labs/demo/lab.yaml', 'labs/empty/lab.yaml']);

@@ -12,6 +12,8 @@ export interface Lab {
 	manifest: LabManifest;
 	/** Check script text by task id, read once so that a check always runs what was validated. */
 	checkScripts: Map<string, string>;
+	/** Solution script text by task id: shown to a learner who asks, and run by `npm run labs:verify`. */
+	solutionScripts: Map<string, string>;
 	/** Image recipe name for each container. */
 	containerImages: Record<string, string>;
 	workstation: string;
@@ -23,7 +25,7 @@ export interface LabSummary {
 	title: string;
 	summary: string;
 	minutes?: number;
-	tasks: { id: string; title: string; goal: string }[];
+	tasks: { id: string; title: string; goal: string; hints: string[]; solution: { explanation: string; script: string } }[];
 }
 
 /** Images the platform itself provides to every lab, by the name a manifest uses. */
@@ -117,7 +119,14 @@ export function summarize(lab: Lab): LabSummary {
 		title: lab.manifest.title,
 		summary: lab.manifest.summary,
 		minutes: lab.manifest.minutes,
-		tasks: lab.manifest.tasks.map(({ id, title, goal }) => ({ id, title, goal })),
+		tasks: lab.manifest.tasks.map(({ id, title, goal, hints, solution }) => ({
+			id,
+			title,
+			goal,
+			hints,
+			// The solution is the learner's to read when they ask; the check script never leaves the platform.
+			solution: { explanation: solution.explanation, script: lab.solutionScripts.get(id) ?? '' },
+		})),
 	};
 }
 
@@ -217,7 +226,14 @@ async function loadLab(projectRoot: string, id: string, problems: Problem[]): Pr
 		}
 	}
 	const checkScripts = new Map<string, string>();
+	const solutionScripts = new Map<string, string>();
 	for (const [index, task] of manifest.tasks.entries()) {
+		const solution = await readFile(path.join(labDir, task.solution.script), 'utf8').catch(() => undefined);
+		if (solution === undefined) {
+			problems.push({ file, ...at(['tasks', index, 'solution', 'script']), message: `labs/${id}/${task.solution.script} is not a readable file`, fix: 'Add the solution script, or correct the path (it is relative to the lab folder).' });
+		} else {
+			solutionScripts.set(task.id, solution);
+		}
 		const script = await readFile(path.join(labDir, task.check.script), 'utf8').catch(() => undefined);
 		if (script === undefined) {
 			problems.push({ file, ...at(['tasks', index, 'check', 'script']), message: `labs/${id}/${task.check.script} is not a readable file`, fix: 'Add the check script, or correct the path (it is relative to the lab folder).' });
@@ -239,7 +255,7 @@ async function loadLab(projectRoot: string, id: string, problems: Problem[]): Pr
 		containerImages[name] = platformImage ? platformImage.recipe : labImageRecipe(id, container.image);
 	}
 	const workstation = Object.keys(manifest.containers).find((name) => manifest.containers[name]?.workstation) ?? '';
-	return { id, manifest, checkScripts, containerImages, workstation };
+	return { id, manifest, checkScripts, solutionScripts, containerImages, workstation };
 }
 
 function locateOrEmpty(locate: Locator, fieldPath: (string | number)[]) {

@@ -16,6 +16,9 @@ tasks:
   - id: probe
     title: Write a probe
     goal: Write a probe that tells the truth.
+    solution:
+      explanation: Write it with curl -f.
+      script: solution/probe.sh
     check:
       container: box
       script: checks/probe.sh
@@ -36,6 +39,9 @@ tasks:
   - id: probe
     title: Write a probe
     goal: Write a probe that tells the truth.
+    solution:
+      explanation: Write it with curl -f.
+      script: solution/probe.sh
     check:
       container: box
       script: checks/probe.sh
@@ -241,7 +247,7 @@ describe('an invalid lab manifest', () => {
 
 		expect(error.message).toMatchInlineSnapshot(`
 			"The labs have problems:
-			  labs/demo/lab.yaml:12:7 tasks.0.check.container: "redis" is not a container of this lab (box)
+			  labs/demo/lab.yaml:15:7 tasks.0.check.container: "redis" is not a container of this lab (box)
 			    Fix: Run the check in one of the containers listed under \`containers:\`, usually the workstation."
 		`);
 	});
@@ -253,7 +259,7 @@ describe('an invalid lab manifest', () => {
 		expect(error.problems.map((problem) => problem.field)).toEqual(['tasks.1.id']);
 		expect(error.message).toMatchInlineSnapshot(`
 			"The labs have problems:
-			  labs/demo/lab.yaml:14:5 tasks.1.id: task id "probe" is used twice
+			  labs/demo/lab.yaml:17:5 tasks.1.id: task id "probe" is used twice
 			    Fix: Give every task its own id; learners' results are stored by it."
 		`);
 	});
@@ -263,7 +269,7 @@ describe('an invalid lab manifest', () => {
 
 		expect(error.message).toMatchInlineSnapshot(`
 			"The labs have problems:
-			  labs/demo/lab.yaml:13:7 tasks.0.check.script: must be a path inside the lab folder
+			  labs/demo/lab.yaml:16:7 tasks.0.check.script: must be a path inside the lab folder
 			    Fix: Give a path relative to the lab folder, without \`..\`, e.g. \`checks/probe.sh\`."
 		`);
 	});
@@ -308,5 +314,17 @@ describe('an invalid lab manifest', () => {
 		);
 
 		expect(error.problems.map((problem) => problem.field).sort()).toEqual(['tasks.0.check.container', 'tasks.0.check.script', 'title']);
+	});
+});
+
+describe('task hints and solutions', () => {
+	it('takes hints as a list, none by default, and requires a solution with words and a script', () => {
+		expect(parseManifest(MINIMAL).tasks[0]?.hints).toEqual([]);
+		expect(parseManifest(MINIMAL.replace('    solution:', '    hints:\n      - Try curl.\n    solution:')).tasks[0]?.hints).toEqual(['Try curl.']);
+
+		const missing = manifestError(MINIMAL.replace(/    solution:\n.*\n.*\n/, ''));
+		expect(missing.problems).toEqual([expect.objectContaining({ field: 'tasks.0.solution', fix: expect.stringContaining('Give every task a `solution:`') })]);
+		const outside = manifestError(MINIMAL.replace('script: solution/probe.sh', 'script: ../probe.sh'));
+		expect(outside.problems).toEqual([expect.objectContaining({ field: 'tasks.0.solution.script', message: 'must be a path inside the lab folder' })]);
 	});
 });

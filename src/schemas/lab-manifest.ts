@@ -103,11 +103,26 @@ const checkSchema = z.strictObject({
 	timeoutSeconds: withFix(z.number().int().min(1).max(600).default(60), 'Give whole seconds between 1 and 600.'),
 });
 
+/**
+ * How to complete a task: said in words for the learner who asks, and as a script that
+ * `npm run labs:verify` runs as the learner in the workstation to prove the check can pass.
+ */
+const solutionSchema = withFix(
+	z.strictObject({
+		explanation: withFix(z.string().min(1), 'Explain the solution in a few sentences: what to do and why it works.'),
+		script: relativePath,
+	}),
+	'Give every task a `solution:` with `explanation:` (for the learner) and `script:` (a shell script, relative to the lab folder, that does the task in the workstation).',
+);
+
 const taskSchema = z.strictObject({
 	id: withFix(z.string().regex(NAME), nameFix),
 	title: withFix(z.string().min(1), 'Give the task a short title, e.g. `Write a steady-state probe`.'),
 	/** One or two sentences the lab panel shows beside the task. */
 	goal: withFix(z.string().min(1), 'Say in a sentence or two what the learner must achieve.'),
+	/** Shown one at a time when the learner asks, gentlest first. */
+	hints: withFix(z.array(z.string().min(1)).max(5).default([]), 'List up to five hints, gentlest first, one item per line starting with `- `.'),
+	solution: solutionSchema,
 	check: checkSchema,
 });
 
