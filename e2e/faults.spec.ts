@@ -214,3 +214,35 @@ test('every toxic, upstream and downstream, and the interface faults, from an ex
 	expect(log.find((entry) => entry.kind === 'end-netem')).toMatchObject({ target: 'redis', outcome: 'reverted' });
 	await lab.stop();
 });
+
+test('the platform\'s own probe records the lab\'s health, and a paused dependency shows in it', async ({ lab, page }) => {
+	interface Sample {
+		at: string;
+		ok: boolean;
+		status: number | null;
+	}
+	const series = async (since?: string): Promise<Sample[]> => {
+		const response = await page.request.get(`/api/labs/steady-state/health${since ? `?since=${encodeURIComponent(since)}` : ''}`);
+		expect(response.status()).toBe(200);
+		return ((await response.json()) as { samples: Sample[] }).samples;
+	};
+
+	await lab.open();
+	await lab.start();
+	const started = new Date().toISOString();
+	await expect.poll(async () => (await series(started)).filter((sample) => sample.ok).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+
+	await lab.run('faults pause redis && echo "paused-$((2 * 21))"', 'paused-42');
+	const paused = new Date().toISOString();
+	await expect.poll(async () => (await series(paused)).filter((sample) => !sample.ok).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+
+	await lab.run('faults unpause redis && echo "unpaused-$((2 * 21))"', 'unpaused-42');
+	const unpaused = new Date().toISOString();
+	await expect.poll(async () => (await series(unpaused)).filter((sample) => sample.ok).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+
+	// The series is the platform's: the learner's own fault API has no way to write it.
+	await lab.run('curl -s -o /dev/null -w "write-%{http_code}\\n" -X POST -H "Content-Type: application/json" -d \'{"samples":[]}\' http://faults/health-samples', 'write-404');
+	const bad = await page.request.get('/api/labs/steady-state/health?since=yesterday');
+	expect(bad.status()).toBe(400);
+	await lab.stop();
+});

@@ -6,6 +6,7 @@ import { isLabError } from '../platform/errors.ts';
 import type { FaultRecord } from '../store/store.ts';
 import { ProxyEventRejected } from './proxy-log.ts';
 import { FaultError, type FaultService } from './service.ts';
+import { HealthRejected, type HealthLog } from './health.ts';
 
 /** The socket's name inside a sandbox's channel folder; the helper sees it at /run/steady-state/. */
 export const CHANNEL_SOCKET = 'platform.sock';
@@ -16,6 +17,8 @@ export interface FaultChannelsOptions {
 	/** Folder holding one sub-folder per sandbox, e.g. `.data/channels`. Must be an absolute path. */
 	root: string;
 	faults: FaultService;
+	/** Where the helper's health samples go; without it the route answers 404. */
+	health?: HealthLog;
 	log: (message: string) => void;
 }
 
@@ -95,8 +98,13 @@ export class FaultChannels {
 			if (route === 'POST /reset') return send(response, 200, { reverted: await faults.revertAll(sandbox) });
 			// Only the agent calls this: its fault API on port 80 does not forward it, so learners cannot write their log.
 			if (route === 'POST /proxy-events') return send(response, 201, faults.recordProxyEvent(sandbox, await readJson(request)));
+			// Likewise only the agent's own health probe: the series is evidence the learner cannot write.
+			if (route === 'POST /health-samples' && this.options.health) return send(response, 201, this.options.health.record(sandbox.identity, await readJson(request)));
 			return send(response, 404, { error: `No route ${route}.`, fix: 'Use GET /faults, POST /faults, POST /reset, POST /proxy-events or GET /health.' });
 		} catch (error) {
+			if (error instanceof HealthRejected) {
+				return send(response, 400, { error: `The health samples were not recorded: ${error.message}.`, fix: 'Send {"samples": [{at, ok, status, latencyMs, error}]}, as the fault agent does.' });
+			}
 			if (error instanceof ProxyEventRejected) {
 				return send(response, 400, { error: `The proxy event was not logged: ${error.message}.`, fix: 'Send one JSON object {kind, target, parameters, outcome, message}, as the fault agent does.' });
 			}

@@ -182,11 +182,16 @@ export function containerSpecs(lab: Lab, imageTags: Record<string, string>, chan
 	});
 }
 
-/** Arguments to the agent (the image's entrypoint): the lab's proxies, created before it is ready. */
+/**
+ * Arguments to the agent (the image's entrypoint): the lab's proxies, created before it is ready,
+ * and its health target, which the agent samples for the platform.
+ */
 export function faultsAgentCommand(lab: Lab): string[] | undefined {
+	const args: string[] = [];
 	const proxies = Object.entries(lab.manifest.proxies).map(([name, proxy]) => ({ name, listen: `0.0.0.0:${proxy.listen}`, upstream: proxy.upstream, enabled: true }));
-	if (proxies.length === 0) return undefined;
-	return ['--proxies', JSON.stringify(proxies)];
+	if (proxies.length > 0) args.push('--proxies', JSON.stringify(proxies));
+	if (lab.manifest.health) args.push('--health', JSON.stringify(lab.manifest.health));
+	return args.length > 0 ? args : undefined;
 }
 
 export function labImageRecipe(labId: string, key: string): string {

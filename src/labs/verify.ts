@@ -65,6 +65,17 @@ async function verifyLab(engine: Engine, platform: PlatformProcess, lab: Lab): P
 			fail(`the lab did not start: ${status.error ?? status.phase}`);
 			return failures;
 		}
+		if (lab.manifest.health) {
+			// The health series is evidence checks rely on: it must be flowing while the lab runs.
+			const deadline = Date.now() + 20_000;
+			let samples = 0;
+			while (samples === 0 && Date.now() < deadline) {
+				await new Promise((resolve) => setTimeout(resolve, 1000));
+				samples = (await client.call<{ samples: unknown[] }>('GET', `/api/labs/${lab.id}/health`, signal)).samples.length;
+			}
+			log(`health: ${samples > 0 ? `the platform's probe of ${lab.manifest.health.url} is recording` : 'NO samples recorded'}`);
+			if (samples === 0) fail(`no health samples of ${lab.manifest.health.url} were recorded within 20 s of the start`);
+		}
 		for (const task of lab.manifest.tasks) {
 			const before = await check(task.id);
 			log(`${task.id}: on the starting state the check ${before.passed ? 'PASSES (it must not)' : 'fails, as it must'}`);

@@ -10,6 +10,7 @@ import { LabCatalog } from '../labs/catalog.ts';
 import { Store } from '../store/store.ts';
 import { readCourse } from '../course/course.ts';
 import { ProgressService } from './progress.ts';
+import { HealthLog } from '../faults/health.ts';
 import { TerminalGateway } from '../terminal/gateway.ts';
 import { Terminals } from '../terminal/terminals.ts';
 import { TicketBook } from '../terminal/tickets.ts';
@@ -30,6 +31,8 @@ export interface Platform {
 	identity: Identity;
 	labs: LabService;
 	progress: ProgressService;
+	/** The platform's own probe of each running lab's health target. */
+	health: HealthLog;
 	tickets: TicketBook;
 	gateway: TerminalGateway;
 	images: ImageBuilder;
@@ -62,7 +65,8 @@ export async function createPlatform(config: PlatformConfig, options: PlatformOp
 		log: options.log,
 	});
 	const faults = new FaultService({ store, engine, restarts });
-	const channels = new FaultChannels({ root: path.join(config.dataDir, 'channels'), faults, log: options.log });
+	const health = new HealthLog(store);
+	const channels = new FaultChannels({ root: path.join(config.dataDir, 'channels'), faults, health, log: options.log });
 	const labs: LabService = new LabService({ engine, store, catalog, images, terminals, channels, faults, platformId, log: options.log });
 	await restarts.start();
 	const gateway = new TerminalGateway({
@@ -80,6 +84,7 @@ export async function createPlatform(config: PlatformConfig, options: PlatformOp
 		identity,
 		labs,
 		progress: new ProgressService(store, course),
+		health,
 		tickets,
 		gateway,
 		images,

@@ -186,7 +186,7 @@ describe('an invalid lab manifest', () => {
 			  labs/demo/lab.yaml:1:1 title: is required (expected string)
 			    Fix: Give the lab a title, e.g. \`Steady state under a paused dependency\`.
 			  labs/demo/lab.yaml:1:1 unknown field "titel"
-			    Fix: Did you mean "title"? Known fields here: title, summary, minutes, images, containers, proxies, tasks."
+			    Fix: Did you mean "title"? Known fields here: title, summary, minutes, images, containers, proxies, health, tasks."
 		`);
 	});
 
@@ -326,5 +326,17 @@ describe('task hints and solutions', () => {
 		expect(missing.problems).toEqual([expect.objectContaining({ field: 'tasks.0.solution', fix: expect.stringContaining('Give every task a `solution:`') })]);
 		const outside = manifestError(MINIMAL.replace('script: solution/probe.sh', 'script: ../probe.sh'));
 		expect(outside.problems).toEqual([expect.objectContaining({ field: 'tasks.0.solution.script', message: 'must be a path inside the lab folder' })]);
+	});
+});
+
+describe('the health target', () => {
+	it('is optional, with a one-second beat by default, and must name a container of the lab', () => {
+		expect(parseManifest(MINIMAL).health).toBeUndefined();
+		expect(parseManifest(`${MINIMAL}health:\n  url: http://box:8080/health\n`).health).toEqual({ url: 'http://box:8080/health', intervalMs: 1000, timeoutMs: 1000 });
+
+		expect(manifestError(`${MINIMAL}health:\n  url: http://web:8080/health\n`).problems).toEqual([
+			expect.objectContaining({ field: 'health.url', message: '"web" is not a container of this lab (box)' }),
+		]);
+		expect(manifestError(`${MINIMAL}health:\n  url: http://box:8080/health\n  intervalMs: 10\n`).problems).toEqual([expect.objectContaining({ field: 'health.intervalMs' })]);
 	});
 });

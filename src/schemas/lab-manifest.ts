@@ -142,6 +142,20 @@ export const labManifestSchema = z
 			z.record(z.string().regex(NAME, 'must be a short lowercase name'), proxySchema).default({}),
 			'Name each proxy (lowercase letters, digits and dashes), e.g. `redis: { listen: 26379, upstream: "redis:6379" }`.',
 		),
+		/**
+		 * What the platform's own probe watches while the lab runs: one HTTP address in the sandbox,
+		 * asked on a fixed beat. Its samples are evidence for checks and the run timeline.
+		 */
+		health: withFix(
+			z
+				.strictObject({
+					url: withFix(z.url({ protocol: /^http$/ }), 'Give an http:// address of one of this lab\'s containers, e.g. `http://storefront:8080/health`.'),
+					intervalMs: withFix(z.number().int().min(250).max(10_000).default(1000), 'Give whole milliseconds between 250 and 10000.'),
+					timeoutMs: withFix(z.number().int().min(100).max(10_000).default(1000), 'Give whole milliseconds between 100 and 10000.'),
+				})
+				.optional(),
+			'Give `health:` with `url:` (and optionally `intervalMs:` and `timeoutMs:`).',
+		),
 		tasks: withFix(z.array(taskSchema).min(1), 'Give the lab at least one task with a check.'),
 	})
 	.superRefine((manifest, context) => {
@@ -188,6 +202,15 @@ export const labManifestSchema = z
 				});
 			}
 			ports.set(proxy.listen, name);
+		}
+		const healthHost = manifest.health ? new URL(manifest.health.url).hostname : undefined;
+		if (healthHost !== undefined && !containerNames.includes(healthHost)) {
+			context.addIssue({
+				code: 'custom',
+				path: ['health', 'url'],
+				message: `"${healthHost}" is not a container of this lab (${containerNames.join(', ')})`,
+				params: { fix: 'Point the health probe at one of the containers listed under `containers:`, by name.' },
+			});
 		}
 		const seen = new Set<string>();
 		manifest.tasks.forEach((task, index) => {

@@ -46,7 +46,7 @@ describe('opening a store', () => {
 		open();
 
 		const tables = query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
-		expect(tables.map((table) => table.name)).toEqual(['check_results', 'fault_log', 'learners', 'lesson_progress', 'meta', 'sandboxes', 'schema_version', 'sessions']);
+		expect(tables.map((table) => table.name)).toEqual(['check_results', 'fault_log', 'health_samples', 'learners', 'lesson_progress', 'meta', 'sandboxes', 'schema_version', 'sessions']);
 		expect(query<{ version: number }>('SELECT version FROM schema_version')).toEqual([{ version: expect.any(Number) }]);
 	});
 
@@ -238,14 +238,14 @@ describe('the fault log', () => {
 		old.close();
 		// Roll the file back to the first schema, as a database from before the fault log would be.
 		const raw = new DatabaseSync(file);
-		raw.exec('DROP TABLE lesson_progress; DROP TABLE fault_log; UPDATE schema_version SET version = 1;');
+		raw.exec('DROP TABLE health_samples; DROP TABLE lesson_progress; DROP TABLE fault_log; UPDATE schema_version SET version = 1;');
 		raw.close();
 
 		const store = open();
 		store.addFault(fault);
 
 		expect(store.faultLog('ada', 'steady-state')).toHaveLength(1);
-		expect(query<{ version: number }>('SELECT version FROM schema_version')).toEqual([{ version: 3 }]);
+		expect(query<{ version: number }>('SELECT version FROM schema_version')).toEqual([{ version: 4 }]);
 	});
 });
 
@@ -306,5 +306,26 @@ describe('a store file', () => {
 		store.close();
 
 		expect(() => store.close()).not.toThrow();
+	});
+});
+
+describe('health samples', () => {
+	const sandbox = { sandboxId: 'sb-1', learnerId: 'ada', labId: 'steady-state' };
+	const sample = (at: string, ok = true) => ({ at, ok, status: ok ? 200 : 503, latencyMs: 12.5, error: ok ? null : 'HTTP 503' });
+
+	it('keeps a sandbox\'s samples in time order, apart from other sandboxes', () => {
+		const store = withLearners(open());
+		store.addHealthSamples(sandbox, [sample('2026-12-03T10:00:02.000Z', false), sample('2026-12-03T10:00:01.000Z')]);
+		store.addHealthSamples({ ...sandbox, sandboxId: 'sb-2' }, [sample('2026-12-03T10:00:01.500Z')]);
+
+		expect(store.healthSamples('sb-1')).toEqual([sample('2026-12-03T10:00:01.000Z'), sample('2026-12-03T10:00:02.000Z', false)]);
+		expect(store.healthSamples('sb-1', '2026-12-03T10:00:01.500Z')).toEqual([sample('2026-12-03T10:00:02.000Z', false)]);
+		expect(store.healthSamples('sb-1', '', 1)).toEqual([sample('2026-12-03T10:00:02.000Z', false)]);
+	});
+
+	it('writes a batch whole or not at all', () => {
+		const store = withLearners(open());
+		expect(() => store.addHealthSamples({ ...sandbox, learnerId: 'nobody' }, [sample('2026-12-03T10:00:01.000Z')])).toThrow(/FOREIGN KEY/);
+		expect(store.healthSamples('sb-1')).toEqual([]);
 	});
 });

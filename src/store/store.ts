@@ -55,6 +55,19 @@ export interface LessonProgressRecord {
 	updatedAt: string;
 }
 
+/**
+ * One look at a lab's health target by the platform's own probe (in the sandbox's fault helper):
+ * evidence the learner cannot write, for window checks and the run timeline.
+ */
+export interface HealthSample {
+	at: string;
+	ok: boolean;
+	/** The HTTP status, or null when no answer came (refused, timed out). */
+	status: number | null;
+	latencyMs: number;
+	error: string | null;
+}
+
 /** Each entry moves the schema one version forward; applied in order, once, inside a transaction. */
 const MIGRATIONS: string[] = [
 	`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -105,6 +118,18 @@ const MIGRATIONS: string[] = [
 	   updated_at TEXT NOT NULL,
 	   PRIMARY KEY (learner_id, lesson)
 	 );`,
+	`CREATE TABLE health_samples (
+	   id INTEGER PRIMARY KEY AUTOINCREMENT,
+	   sandbox_id TEXT NOT NULL,
+	   learner_id TEXT NOT NULL REFERENCES learners(id),
+	   lab_id TEXT NOT NULL,
+	   at TEXT NOT NULL,
+	   ok INTEGER NOT NULL,
+	   status INTEGER,
+	   latency_ms REAL NOT NULL,
+	   error TEXT
+	 );
+	 CREATE INDEX health_samples_by_sandbox ON health_samples(sandbox_id, at);`,
 ];
 
 /** States in which a sandbox holds engine objects; at most one such sandbox per learner and lab. */
@@ -228,6 +253,26 @@ export class Store {
 				 ON CONFLICT (learner_id, lesson) DO UPDATE SET note = excluded.note, updated_at = excluded.updated_at`,
 			)
 			.run(learnerId, lesson, note, now());
+	}
+
+	addHealthSamples(sandbox: { sandboxId: string; learnerId: string; labId: string }, samples: HealthSample[]): void {
+		const insert = this.db.prepare('INSERT INTO health_samples (sandbox_id, learner_id, lab_id, at, ok, status, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+		this.db.exec('BEGIN');
+		try {
+			for (const sample of samples) insert.run(sandbox.sandboxId, sandbox.learnerId, sandbox.labId, sample.at, sample.ok ? 1 : 0, sample.status, sample.latencyMs, sample.error);
+			this.db.exec('COMMIT');
+		} catch (error) {
+			this.db.exec('ROLLBACK');
+			throw error;
+		}
+	}
+
+	/** A sandbox's health samples in time order, from `since` (an ISO time) on, at most `limit` of the newest. */
+	healthSamples(sandboxId: string, since = '', limit = 5000): HealthSample[] {
+		const rows = this.db
+			.prepare('SELECT at, ok, status, latency_ms AS latencyMs, error FROM health_samples WHERE sandbox_id = ? AND at >= ? ORDER BY at DESC, id DESC LIMIT ?')
+			.all(sandboxId, since, limit) as unknown as { at: string; ok: number; status: number | null; latencyMs: number; error: string | null }[];
+		return rows.reverse().map((row) => ({ ...row, ok: row.ok === 1 }));
 	}
 
 	addFault(entry: Omit<FaultRecord, 'id' | 'at'>): FaultRecord {

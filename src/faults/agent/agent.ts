@@ -2,6 +2,7 @@ import http from 'node:http';
 import { startApi, type ApiServer } from '../proxy/api.ts';
 import { checkPopulate, ProxyCollection, type NewProxy } from '../proxy/collection.ts';
 import { ApiError } from '../proxy/errors.ts';
+import { channelDelivery, startHealthSampler, type HealthTarget } from './health.ts';
 import { callChannel, ChannelTimeout, type ChannelReply } from './channel.ts';
 import { createProxyEventReporter } from './reporter.ts';
 
@@ -64,6 +65,8 @@ export interface AgentOptions {
 	timeouts?: Partial<AgentTimeouts>;
 	/** Where a failure to log proxy changes is told (the container's stderr by default). */
 	warn?: (line: string) => void;
+	/** The lab's health target, sampled for the platform's health series. */
+	health?: HealthTarget;
 }
 
 export interface Agent {
@@ -117,11 +120,13 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 		await proxy.close();
 		throw error;
 	}
+	const sampler = options.health ? startHealthSampler({ ...options.health, deliver: channelDelivery(options.channel, timeouts.reportMs), warn }) : undefined;
 	return {
 		port: (server.address() as { port: number }).port,
 		proxyPort: proxy.port,
 		proxy,
 		async close() {
+			await sampler?.stop();
 			server.closeAllConnections();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
 			await proxy.close();

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AgentConfigError, parseProxiesOption, startAgent } from './agent.ts';
+import { parseHealthOption } from './health.ts';
 
 /**
  * The `faults` helper container's program. Its defaults are the container's layout, so the image
@@ -17,6 +18,8 @@ const USAGE = `usage: faults-agent [--host 0.0.0.0] [--port 80] [--proxy-port 84
                 Toxiproxy's POST /populate:
                 [{"name":"redis","listen":"0.0.0.0:26379","upstream":"redis:6379","enabled":true}]
                 A reset (POST /reset, or SIGHUP) keeps them: it removes their toxics and enables them.
+  --health      the lab's health target, sampled on a fixed beat and sent to the platform's health
+                series: {"url":"http://storefront:8080/health","intervalMs":1000,"timeoutMs":1000}
   --ready-file  a file to create once both APIs listen, for a readiness check that costs no process
 
 Signals: SIGHUP resets every proxy, as POST /reset on the proxy API does, and the agent keeps running;
@@ -47,6 +50,7 @@ async function main(): Promise<void> {
 				'proxy-port': { type: 'string', default: '8474' },
 				channel: { type: 'string', default: '/run/steady-state/platform.sock' },
 				proxies: { type: 'string' },
+				health: { type: 'string' },
 				'ready-file': { type: 'string' },
 				help: { type: 'boolean', short: 'h' },
 			},
@@ -66,7 +70,13 @@ async function main(): Promise<void> {
 	} catch (error) {
 		fail((error as Error).message);
 	}
-	const agent = await startAgent({ host: values.host, port, proxyPort, channel: values.channel, proxies }).catch((error: Error) =>
+	let health;
+	try {
+		health = values.health === undefined ? undefined : parseHealthOption(values.health);
+	} catch (error) {
+		fail((error as Error).message);
+	}
+	const agent = await startAgent({ host: values.host, port, proxyPort, channel: values.channel, proxies, health }).catch((error: Error) =>
 		fail(error instanceof AgentConfigError ? error.message : `cannot listen on ${values.host}: ${error.message}`),
 	);
 	if (values['ready-file']) writeFileSync(values['ready-file'], `${process.pid}\n`);
