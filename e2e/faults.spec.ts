@@ -94,6 +94,9 @@ test('network faults through the lab\'s fault proxy, from an experiment: latency
 	await expect(table.locator('tbody tr').filter({ hasText: 'proxy-disable' })).toContainText('redis');
 	const runs = lab.panel.locator('journal-timeline');
 	await expect(runs.locator('[data-role="runs-caption"]')).toContainText(/\d+ faults during this run/, { timeout: 30_000 });
+	// And what the platform's own probe saw of the storefront meanwhile, as a lane of its own.
+	await expect(runs.locator('[data-role="runs-caption"]')).toContainText("The platform's probe of http://storefront:8080/health saw it");
+	await expect(runs.locator('[data-role="runs-health-key"]')).toBeVisible();
 
 	// "Undo all faults" in the page: a fault made in the terminal is undone, and the page says so.
 	await lab.run('faults pause redis', 'Paused redis');

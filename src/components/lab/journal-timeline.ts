@@ -2,7 +2,9 @@ import type { Timeline, TimelineBar } from '../../chaos/timeline.ts';
 import type { JournalDocument, JournalEntry } from '../../platform/journals.ts';
 import { FAULTS_CHANGED_EVENT, type FaultsChangedDetail } from './fault-log.ts';
 import { faultMarks, faultsCaption, type FaultLogEntry, type FaultMark } from './fault-marks.ts';
+import { healthCaption, healthSpans, type HealthSpan } from './health-spans.ts';
 import { labApi, roleChild } from './lab-api.ts';
+import type { HealthSample } from '../../store/store.ts';
 
 type PlotModule = typeof import('@observablehq/plot');
 
@@ -23,6 +25,7 @@ const CHAR_PX = 7;
 const REDRAW_WIDTH_PX = 24;
 const COLOURS = { pass: '#1a7f37', fail: '#b42318', fault: '#b54708', recovery: '#2f6fb3' };
 const FAULTS_ROW = 'faults#0';
+const HEALTH_ROW = 'health#0';
 /** Recoveries are dashed, faults solid: the two differ by shape (and ▲/▼), not only by colour. */
 const RECOVERY_DASH = '5,3';
 
@@ -36,6 +39,15 @@ interface ShownRun {
 	marks: FaultMark[];
 	/** Why the faults are not on the chart, when the log could not be read. */
 	faultsProblem?: string;
+	/** What the platform's own probe saw of the lab's health around the run (none for a lab without one). */
+	health: HealthSpan[];
+	healthTarget?: string;
+}
+
+/** The lab API's health series: the target it watches, and its samples. */
+interface HealthSeries {
+	target: { url: string; intervalMs: number } | null;
+	samples: HealthSample[];
 }
 
 /**
@@ -196,12 +208,16 @@ export class JournalTimeline extends HTMLElement {
 		if (this.shown?.path === entry.path && this.shown.stamp === stamp) return;
 		const ticket = (this.showing += 1);
 		if ('error' in entry) {
-			this.shown = { path: entry.path, stamp, marks: [] };
+			this.shown = { path: entry.path, stamp, marks: [], health: [] };
 			this.clearChart();
 			return this.say(`~/${entry.path} ${entry.error}`);
 		}
 		const encoded = entry.path.split('/').map(encodeURIComponent).join('/');
-		const [answer, faults] = await Promise.all([labApi<JournalDocument>(this.labId, `journals/${encoded}`), labApi<{ faults: FaultLogEntry[] }>(this.labId, 'faults')]);
+		const [answer, faults, health] = await Promise.all([
+			labApi<JournalDocument>(this.labId, `journals/${encoded}`),
+			labApi<{ faults: FaultLogEntry[] }>(this.labId, 'faults'),
+			labApi<HealthSeries>(this.labId, 'health'),
+		]);
 		// The learner picked another run, or the lab stopped, while this one was on its way.
 		if (ticket !== this.showing) return;
 		if ('problem' in answer) {
@@ -209,10 +225,13 @@ export class JournalTimeline extends HTMLElement {
 			this.clearChart();
 			return this.say(answer.problem);
 		}
+		// The health series is a second witness; without it (a lab with no probe, or no answer) the chart still stands.
+		const series = 'problem' in health ? undefined : health.body;
+		const healthOf = series?.target ? { health: healthSpans(series.samples, answer.body.journal, series.target.intervalMs / 1000), healthTarget: series.target.url } : { health: [] };
 		this.shown =
 			'problem' in faults
-				? { path: entry.path, stamp, document: answer.body, marks: [], faultsProblem: faults.problem }
-				: { path: entry.path, stamp, document: answer.body, marks: faultMarks(faults.body.faults, answer.body.journal) };
+				? { path: entry.path, stamp, document: answer.body, marks: [], faultsProblem: faults.problem, ...healthOf }
+				: { path: entry.path, stamp, document: answer.body, marks: faultMarks(faults.body.faults, answer.body.journal), ...healthOf };
 		this.say('');
 		await this.draw();
 	}
@@ -227,20 +246,21 @@ export class JournalTimeline extends HTMLElement {
 		if (this.shown !== shown) return;
 		const width = this.chartWidth();
 		this.drawnWidth = width;
-		const caption = [timeline.caption, faultsCaption(shown.marks)].filter(Boolean).join(' ');
+		const caption = [timeline.caption, faultsCaption(shown.marks), healthCaption(shown.health, shown.healthTarget ?? 'the lab')].filter(Boolean).join(' ');
 		const warnings = [...timeline.warnings];
 		if (shown.faultsProblem) warnings.push(`Faults are not on the chart: the fault log could not be read. ${shown.faultsProblem}`);
-		this.child('div', 'runs-chart').replaceChildren(drawChart(Plot, timeline, shown.marks, caption, width, this.patternId));
+		this.child('div', 'runs-chart').replaceChildren(drawChart(Plot, timeline, shown.marks, shown.health, caption, width, this.patternId));
 		this.child('p', 'runs-caption').textContent = caption;
 		this.child('p', 'runs-warnings').textContent = warnings.join(' ');
 		this.child('ol', 'runs-list').replaceChildren(
-			...[...timeline.bars, ...shown.marks].map((item) => {
+			...[...timeline.bars, ...shown.marks, ...shown.health].map((item) => {
 				const line = document.createElement('li');
 				line.textContent = item.description;
 				return line;
 			}),
 		);
 		for (const key of this.querySelectorAll<HTMLElement>('[data-role="runs-fault-key"]')) key.hidden = shown.marks.length === 0;
+		for (const key of this.querySelectorAll<HTMLElement>('[data-role="runs-health-key"]')) key.hidden = shown.health.length === 0;
 		this.child('figure', 'runs-figure').hidden = false;
 	}
 
@@ -303,12 +323,12 @@ interface PlacedMark extends FaultMark {
  * Faults around the run get a lane on top and a rule across every lane, so what an activity met is
  * visible at a glance; with none, there is no such lane.
  */
-function drawChart(Plot: PlotModule, timeline: Timeline, marks: FaultMark[], caption: string, width: number, patternId: string): SVGSVGElement | HTMLElement {
+function drawChart(Plot: PlotModule, timeline: Timeline, marks: FaultMark[], health: HealthSpan[], caption: string, width: number, patternId: string): SVGSVGElement | HTMLElement {
 	const activityRows = timeline.lanes.flatMap((lane) => Array.from({ length: lane.rows }, (_, row) => [rowKey(lane.id, row), row === 0 ? lane.label : ''] as const));
-	const rows = marks.length > 0 ? [[FAULTS_ROW, 'Faults'] as const, ...activityRows] : activityRows;
+	const rows = [...(health.length > 0 ? [[HEALTH_ROW, 'Health (platform)'] as const] : []), ...(marks.length > 0 ? [[FAULTS_ROW, 'Faults'] as const] : []), ...activityRows];
 	const rowKeys = rows.map(([key]) => key);
 	const laneOfRow = new Map(rows);
-	const times = marks.map((mark) => mark.at);
+	const times = [...marks.map((mark) => mark.at), ...health.flatMap((span) => [span.start, span.end])];
 	const domainStart = Math.min(timeline.domain[0], ...times);
 	const domainEnd = Math.max(timeline.domain[1], ...times);
 	const [from, to] = domainEnd > domainStart ? [domainStart, domainEnd] : [domainStart, domainStart + 1];
@@ -371,6 +391,14 @@ function drawChart(Plot: PlotModule, timeline: Timeline, marks: FaultMark[], cap
 			}),
 			Plot.text(outside, { x: 'drawnEnd', y: 'rowKey', text: 'label', dx: 3, textAnchor: 'start', fill: 'currentColor', fontWeight: 600, title: 'description', ariaHidden: 'true' }),
 			Plot.text(emptyLanes, { x: () => from, y: 'rowKey', text: 'text', dx: 6, textAnchor: 'start', fill: 'currentColor', fillOpacity: 0.7, fontStyle: 'italic' }),
+			Plot.barX(
+				health.filter((span) => span.ok),
+				{ x1: 'start', x2: 'end', y: () => HEALTH_ROW, fill: COLOURS.pass, fillOpacity: 0.55, title: 'description', ariaLabel: 'description' },
+			),
+			Plot.barX(
+				health.filter((span) => !span.ok),
+				{ x1: 'start', x2: 'end', y: () => HEALTH_ROW, fill: `url(#${patternId})`, stroke: COLOURS.fail, strokeWidth: 1.5, title: 'description', ariaLabel: 'description' },
+			),
 			Plot.ruleX(faults, { x: 'at', stroke: COLOURS.fault, strokeWidth: 1.5, title: 'description', ariaLabel: 'description' }),
 			Plot.ruleX(recoveries, { x: 'at', stroke: COLOURS.recovery, strokeWidth: 1.5, strokeDasharray: RECOVERY_DASH, title: 'description', ariaLabel: 'description' }),
 			Plot.text(placedMarks, {
