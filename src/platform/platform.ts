@@ -6,9 +6,9 @@ import { ImageBuilder, type ImageProgress } from '../../sandbox/images.ts';
 import { RestartSupervisor } from '../../sandbox/supervisor.ts';
 import { FaultChannels } from '../faults/channel.ts';
 import { FaultService } from '../faults/service.ts';
-import { LabCatalog } from '../labs/catalog.ts';
+import type { LabCatalog } from '../labs/catalog.ts';
 import { Store } from '../store/store.ts';
-import { readCourse } from '../course/course.ts';
+import type { Course } from '../course/course.ts';
 import { ProgressService } from './progress.ts';
 import { HealthLog } from '../faults/health.ts';
 import { TerminalGateway } from '../terminal/gateway.ts';
@@ -44,8 +44,12 @@ export interface PlatformOptions {
 	onImageProgress?: (progress: ImageProgress) => void;
 }
 
-export async function createPlatform(config: PlatformConfig, options: PlatformOptions): Promise<Platform> {
-	const [catalog, course] = await Promise.all([LabCatalog.load(config.projectRoot), readCourse(config.projectRoot)]);
+/**
+ * `project` is the course and labs as `validateProject` read and checked them at start-up: the
+ * platform serves exactly what was validated, and reads `content/` and `labs/` only once.
+ */
+export async function createPlatform(config: PlatformConfig, project: { course: Course; catalog: LabCatalog }, options: PlatformOptions): Promise<Platform> {
+	const { course, catalog } = project;
 	const store = new Store(config.databaseFile);
 	const platformId = store.platformId();
 	const engine = connectEngine(config.dockerHost);

@@ -20,11 +20,11 @@ const log = (message: string) => console.log(`[steady-state] ${message}`);
 async function main(): Promise<void> {
 	const config = loadConfig(process.env, projectRoot);
 	// Checking lessons and labs first gives instructors file/field/fix errors before a long Astro build.
-	await validateProject(projectRoot);
+	const project = await validateProject(projectRoot);
 	await ensureSiteBuilt(projectRoot, log);
 
 	let lastImageLine = '';
-	const platform = await createPlatform(config, {
+	const platform = await createPlatform(config, project, {
 		log,
 		onImageProgress: (progress) => {
 			if (progress.message !== lastImageLine) log(progress.message);
