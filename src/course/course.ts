@@ -196,7 +196,8 @@ const FRONTMATTER = /^---\r?\n([\s\S]*?)\r?\n---(?:\r?\n|$)/;
 async function readPage(projectRoot: string, file: string, problems: Problem[], termsUsed: { file: string; reference: Reference }[]) {
 	const text = await readFile(path.join(projectRoot, file), 'utf8');
 	// Terms are checked even in a page whose frontmatter is wrong: every mistake in one run.
-	termsUsed.push(...findAttributes(text, 'Term', 'id').map((reference) => ({ file, reference })));
+	const terms = findAttributes(text, 'Term', 'id');
+	termsUsed.push(...terms.map((reference) => ({ file, reference })));
 	const match = FRONTMATTER.exec(text);
 	if (!match) {
 		problems.push({ file, field: '', line: 1, column: 1, message: 'has no frontmatter', fix: 'Start the file with a `---` line, the YAML fields (`title:`, `description:` ...), and another `---` line.' });
@@ -206,7 +207,7 @@ async function readPage(projectRoot: string, file: string, problems: Problem[], 
 		// The YAML starts on the line after the opening `---`.
 		const { value, locate } = parseYaml(match[1] ?? '', file, TITLE, 1);
 		const data = validate(courseFrontmatter, value ?? {}, file, TITLE, locate);
-		return { data, locate, terms: termsUsed.filter((used) => used.file === file).map((used) => used.reference), labs: findAttributes(text, 'Lab', 'id') };
+		return { data, locate, terms, labs: findAttributes(text, 'Lab', 'id') };
 	} catch (error) {
 		if (error instanceof ValidationError) {
 			problems.push(...error.problems);

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseHealthOption, sampleOnce, startHealthSampler, type HealthSample } from './health.ts';
+import type { HealthSample } from '../../store/store.ts';
+import { parseHealthOption, sampleOnce, startHealthSampler } from './health.ts';
 
 const servers: http.Server[] = [];
 afterEach(async () => {

@@ -1,3 +1,5 @@
+// The samples are sent in the store's own shape; a type only, so the agent's bundle carries none of the store.
+import type { HealthSample } from '../../store/store.ts';
 import { callChannel } from './channel.ts';
 
 /**
@@ -11,14 +13,6 @@ export interface HealthTarget {
 	url: string;
 	intervalMs: number;
 	timeoutMs: number;
-}
-
-export interface HealthSample {
-	at: string;
-	ok: boolean;
-	status: number | null;
-	latencyMs: number;
-	error: string | null;
 }
 
 export interface HealthSamplerOptions extends HealthTarget {
